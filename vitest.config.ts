@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config';
+
+// Core numerics run twice, once per backend that installs from npm here; the rest once.
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'core-cpu',
+          include: ['core/**/*.test.ts'],
+          setupFiles: ['core/testing/setup.ts'],
+          env: { BOFT_TEST_BACKEND: 'cpu' },
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'core-wasm',
+          include: ['core/**/*.test.ts'],
+          exclude: ['core/node/**/*.test.ts'],
+          setupFiles: ['core/testing/setup.ts'],
+          env: { BOFT_TEST_BACKEND: 'wasm' },
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'app',
+          include: ['electron/**/*.test.ts', 'renderer/**/*.test.ts', 'renderer/**/*.test.tsx'],
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});
