@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   {
     files: ['core/**/*.ts'],
-    ignores: ['core/node/**', 'core/bench/**', 'core/**/*.test.ts', 'core/testing/node/**'],
+    ignores: ['core/node/**', 'core/bench/**', 'core/**/*.test.ts', 'core/testing/setup.ts', 'core/testing/node/**'],
     rules: {
       'no-restricted-globals': ['error', ...pureGlobalsBan],
       'no-restricted-imports': ['error', {
@@ -40,7 +40,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['core/node/**/*.ts', 'core/bench/**/*.ts', 'core/**/*.test.ts'],
+    files: ['core/node/**/*.ts', 'core/bench/**/*.ts', 'core/**/*.test.ts', 'core/testing/setup.ts', 'core/testing/node/**/*.ts'],
     languageOptions: { globals: { ...globals.node } },
     rules: {
       'no-restricted-imports': ['error', {

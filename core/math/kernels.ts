@@ -1,5 +1,11 @@
-// Backend-specific kernel/gradient registrations that keep the math identical but fill
-// gaps (missing kernels) or avoid slow paths on a given backend. Filled in by core/math.
-export function registerBackendKernels(_backend: string): void {
-  // placeholder, replaced by the math module
+// Backend-specific registrations that keep the math identical but fill kernel gaps or
+// avoid slow paths on a given backend. Each piece lives beside the math it serves.
+import { registerMatMulKernels } from './matmul-kernels';
+import { registerConvKernels } from './conv-kernels';
+import { registerGatherKernels } from './gather-kernels';
+
+export function registerBackendKernels(backend: string): void {
+  registerMatMulKernels(backend);
+  registerConvKernels(backend);
+  registerGatherKernels(backend);
 }

@@ -110,13 +110,11 @@ export abstract class Module {
 
   getSubmodule(path: string): Module {
     if (path === '') return this;
-    let cur: Module = this;
-    for (const part of path.split('.')) {
+    return path.split('.').reduce<Module>((cur, part) => {
       const next = cur.childMap.get(part);
       if (!next) throw new Error(`no submodule '${path}': '${part}' not found under ${cur.typeName}`);
-      cur = next;
-    }
-    return cur;
+      return next;
+    }, this);
   }
 
   /** Replaces the module at `path` (which must exist); returns the old one, not disposed. */

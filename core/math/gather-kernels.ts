@@ -1,0 +1,2 @@
+// Placeholder: filled in with the gather kernel work.
+export function registerGatherKernels(_backend: string): void {}
