@@ -1,0 +1,332 @@
+// BOFT tuner layers. Each wraps the original layer as the child `base_layer` (so state names
+// are `<path>.base_layer.weight`, as in PEFT) and keeps per-adapter `boft_R` [m,k,b,b] and
+// `boft_s` with that adapter's own geometry (PEFT shares one permutation buffer per layer,
+// which breaks adapters of different m/b on one layer; we don't).
+//
+// Math, with M = B_{m−1}···B_0 per adapter and active adapters a_1..a_n in setAdapter order:
+//   y = base(x · M_n···M_1) · (s_1⊙…⊙s_n) with the bias added unscaled,
+//   merged weight W' = (W · M_1ᵀ···M_nᵀ) ⊙ s  (W as [out, d]).
+import * as tf from '@tensorflow/tfjs';
+import { Layer, type ModuleInfo } from '../nn/module';
+import { conv1dGpt2, linear } from '../nn/functional';
+import { normal, deriveSeed } from '../nn/init';
+import type { Conv1D, Linear } from '../nn/layers/linear';
+import { cayley } from '../math/cayley';
+import { rotate, rotateTransposed } from '../math/rotation';
+import { boftDropout, seededRng, type Rng } from '../math/dropout';
+import { assertFactorShape, type BoftGeometry } from '../math/geometry';
+import type { AdaptableType } from './geometry';
+import { ParameterDict, assertAdapterName } from './param-dict';
+
+/**
+ * Where the rotation is applied. 'activation': x·M, cost T·d·b·m, and no extra GEMM in the
+ * backward (the frozen W needs no gradient). 'weight': W·Mᵀ, cost out·d·b·m, but training
+ * then also needs dW' = dyᵀx (a full T·out·d GEMM). 'auto': activation while training;
+ * in eval the cheaper of the two (weight when T > out). Both are exact.
+ */
+export type RotationPath = 'auto' | 'activation' | 'weight';
+
+export interface AdapterInit {
+  geometry: BoftGeometry;
+  dropout: number;
+  /** true: R = 0, s = 1 (identity); false: R ~ N(0, 0.1), s ~ N(1, 0.1) from `seed`. */
+  initWeights: boolean;
+  seed: number;
+  trainable: boolean;
+}
+
+interface AdapterState {
+  geometry: BoftGeometry;
+  dropout: number;
+  rng: Rng;
+}
+
+export abstract class BOFTLayer extends Layer {
+  abstract readonly kind: AdaptableType;
+  readonly path: string;
+  readonly boftR: ParameterDict;
+  readonly boftS: ParameterDict;
+  /** Active adapters in composition order (set by BOFTModel). */
+  activeAdapters: string[] = [];
+  /** Adapters folded into base_layer's weight, in merge order. */
+  mergedAdapters: string[] = [];
+  disableAdapters = false;
+  rotationPath: RotationPath = 'auto';
+  private readonly states = new Map<string, AdapterState>();
+
+  protected constructor(path: string, base: Layer) {
+    super();
+    this.path = path;
+    this.registerModule('base_layer', base);
+    this.boftR = this.registerModule('boft_R', new ParameterDict());
+    this.boftS = this.registerModule('boft_s', new ParameterDict());
+  }
+
+  get baseLayer(): Layer {
+    return this.child('base_layer') as Layer;
+  }
+
+  /** The rotated dimension d (in_features, or C_in/groups·kh·kw for Conv2d). */
+  abstract get rotatedDim(): number;
+  abstract get outFeatures(): number;
+  /** boft_s shape: [out, 1] (Linear, Conv1D) or [1, out] (Conv2d). */
+  abstract sShape(): [number, number];
+  /** Base weight viewed as rows [out, d]. */
+  protected abstract toRows(w: tf.Tensor): tf.Tensor2D;
+  protected abstract fromRows(rows: tf.Tensor2D): tf.Tensor;
+  /** The base op with a given weight and bias (all of the base layer's own settings). */
+  protected abstract applyBase(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor;
+  protected abstract readonly activationPathSupported: boolean;
+
+  baseWeight(): tf.Variable {
+    return this.baseLayer.param('weight');
+  }
+
+  baseBias(): tf.Variable | undefined {
+    return this.baseLayer.hasParam('bias') ? this.baseLayer.param('bias') : undefined;
+  }
+
+  adapterNames(): string[] {
+    return [...this.states.keys()];
+  }
+
+  hasAdapter(name: string): boolean {
+    return this.states.has(name);
+  }
+
+  geometry(name: string): BoftGeometry {
+    return this.state(name).geometry;
+  }
+
+  private state(name: string): AdapterState {
+    const s = this.states.get(name);
+    if (!s) throw new Error(`BOFT layer '${this.path}' has no adapter '${name}' (has: ${this.adapterNames().join(', ') || 'none'})`);
+    return s;
+  }
+
+  describe(): string {
+    return `'${this.path}' (${this.kind}, d=${this.rotatedDim}, out=${this.outFeatures})`;
+  }
+
+  /** Creates boft_R/boft_s for a new adapter. */
+  addAdapter(name: string, init: AdapterInit): void {
+    const { m, k, b } = init.geometry;
+    const R = init.initWeights ? tf.zeros([m, k, b, b]) : normal([m, k, b, b], 0, 0.1, deriveSeed(init.seed, 11));
+    const s = init.initWeights ? tf.ones(this.sShape()) : normal(this.sShape(), 1, 0.1, deriveSeed(init.seed, 12));
+    this.setAdapterTensors(name, R, s, init.geometry, init.dropout, init.trainable, init.seed);
+  }
+
+  /** Installs given tensors (ownership taken) after checking their shapes. */
+  setAdapterTensors(name: string, R: tf.Tensor, s: tf.Tensor, g: BoftGeometry, dropout: number, trainable: boolean, seed = 0): void {
+    assertAdapterName(name);
+    this.checkAdapterShapes(name, R.shape, s.shape, g);
+    this.boftR.set(name, R, trainable);
+    this.boftS.set(name, s, trainable);
+    this.states.set(name, { geometry: { ...g }, dropout, rng: seededRng(deriveSeed(seed, 13)) });
+  }
+
+  /** Throws, naming the layer, if shapes do not fit this layer. */
+  checkAdapterShapes(name: string, rShape: readonly number[], sShape: readonly number[], g: BoftGeometry): void {
+    if (g.d !== this.rotatedDim) {
+      throw new Error(`BOFT layer ${this.describe()}, adapter '${name}': geometry d=${g.d} does not match the layer's d=${this.rotatedDim}`);
+    }
+    assertFactorShape(rShape, g, `BOFT layer ${this.describe()}, adapter '${name}': boft_R`);
+    const want = this.sShape();
+    if (sShape.length !== 2 || sShape[0] !== want[0] || sShape[1] !== want[1]) {
+      throw new Error(`BOFT layer ${this.describe()}, adapter '${name}': boft_s has shape [${sShape.join(', ')}], expected [${want.join(', ')}]`);
+    }
+  }
+
+  deleteAdapter(name: string): void {
+    this.state(name);
+    if (this.mergedAdapters.includes(name)) throw new Error(`BOFT layer '${this.path}': adapter '${name}' is merged; unmerge before deleting it`);
+    this.boftR.delete(name);
+    this.boftS.delete(name);
+    this.states.delete(name);
+    this.activeAdapters = this.activeAdapters.filter((a) => a !== name);
+  }
+
+  /** Disposes every adapter's tensors (unload); base_layer, merged or not, is kept. */
+  dropAdapters(): void {
+    for (const n of this.adapterNames()) {
+      this.boftR.delete(n);
+      this.boftS.delete(n);
+    }
+    this.states.clear();
+    this.activeAdapters = [];
+    this.mergedAdapters = [];
+  }
+
+  setTrainable(name: string, trainable: boolean): void {
+    this.boftR.get(name).trainable = trainable;
+    this.boftS.get(name).trainable = trainable;
+  }
+
+  /** Q: [m, k, b, b] = Cayley(boft_R); multiplicative dropout only in a training forward. */
+  orthogonal(name: string, dropout = false): tf.Tensor4D {
+    const st = this.state(name);
+    const { m, k, b } = st.geometry;
+    return tf.tidy(() => {
+      const R = this.boftR.get(name).reshape([m * k, b, b]) as tf.Tensor3D;
+      const Q = cayley(R).reshape([m, k, b, b]) as tf.Tensor4D;
+      return dropout && this.training && st.dropout > 0 ? boftDropout(Q, st.dropout, st.rng) : Q;
+    });
+  }
+
+  /** Product of the adapters' boft_s as a column [out, 1]. */
+  scaleColumn(names: string[]): tf.Tensor2D {
+    return tf.tidy(() => {
+      let s = tf.ones([this.outFeatures, 1]) as tf.Tensor2D;
+      for (const n of names) s = tf.mul(s, this.boftS.get(n).reshape([this.outFeatures, 1]));
+      return s;
+    });
+  }
+
+  /** rows: [out, d] -> (rows · M_1ᵀ···M_nᵀ) ⊙ s for names = [a_1..a_n]. */
+  rotateRows(rows: tf.Tensor2D, names: string[], dropout = false): tf.Tensor2D {
+    return tf.tidy(() => {
+      let w = rows;
+      for (const n of names) w = rotateTransposed(w, this.orthogonal(n, dropout), this.geometry(n));
+      return tf.mul(w, this.scaleColumn(names));
+    });
+  }
+
+  /** Inverse of rotateRows: (rows ⊘ s) · M_n···M_1. */
+  unrotateRows(rows: tf.Tensor2D, names: string[]): tf.Tensor2D {
+    return tf.tidy(() => {
+      let w = tf.div(rows, this.scaleColumn(names)) as tf.Tensor2D;
+      for (const n of [...names].reverse()) w = rotate(w, this.orthogonal(n), this.geometry(n));
+      return w;
+    });
+  }
+
+  /** The base weight with `names` merged in (a new tensor, base layout). */
+  mergedWeight(names: string[], from: tf.Tensor = this.baseWeight(), dropout = false): tf.Tensor {
+    return tf.tidy(() => this.fromRows(this.rotateRows(this.toRows(from), names, dropout)));
+  }
+
+  /** The base weight with `names` (merged in that order) taken out again. */
+  unmergedWeight(names: string[], from: tf.Tensor = this.baseWeight()): tf.Tensor {
+    return tf.tidy(() => this.fromRows(this.unrotateRows(this.toRows(from), names)));
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (this.disableAdapters) {
+      if (this.mergedAdapters.length > 0) {
+        throw new Error(`BOFT layer '${this.path}': adapters [${this.mergedAdapters.join(', ')}] are merged into its weight; unmerge() before disabling adapters`);
+      }
+      return this.baseLayer.forward(x);
+    }
+    const active = this.activeAdapters.filter((a) => this.states.has(a));
+    if (this.mergedAdapters.length > 0 || active.length === 0) return this.baseLayer.forward(x);
+    return tf.tidy(() => (this.useActivationPath(x) ? this.forwardActivation(x, active) : this.forwardWeight(x, active)));
+  }
+
+  private useActivationPath(x: tf.Tensor): boolean {
+    if (!this.activationPathSupported) return false;
+    if (this.rotationPath !== 'auto') return this.rotationPath === 'activation';
+    if (this.training) return true;
+    return x.size / this.rotatedDim <= this.outFeatures;
+  }
+
+  private forwardWeight(x: tf.Tensor, active: string[]): tf.Tensor {
+    return this.applyBase(x, this.mergedWeight(active, this.baseWeight(), true), this.baseBias());
+  }
+
+  /** x: [..., d] -> base(x · M_n···M_1) · s + bias. */
+  private forwardActivation(x: tf.Tensor, active: string[]): tf.Tensor {
+    const d = this.rotatedDim;
+    let x2 = x.reshape([-1, d]) as tf.Tensor2D;
+    for (const n of [...active].reverse()) x2 = rotate(x2, this.orthogonal(n, true), this.geometry(n));
+    const y = this.applyBase(x2, this.baseWeight(), undefined); // [T, out]
+    const scaled = tf.mul(y, this.scaleColumn(active).reshape([this.outFeatures]));
+    const bias = this.baseBias();
+    const out = bias ? tf.add(scaled, bias) : scaled;
+    return out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
+  }
+
+  override info(path: string): ModuleInfo {
+    return { ...super.info(path), type: `boft.${this.kind}`, inFeatures: this.baseLayer.info(path).inFeatures, outFeatures: this.outFeatures };
+  }
+}
+
+/** BOFT on torch.nn.Linear: weight [out, in]. */
+export class BOFTLinear extends BOFTLayer {
+  readonly typeName: string = 'boft.Linear';
+  readonly kind = 'Linear' as const;
+  protected readonly activationPathSupported = true;
+
+  constructor(path: string, base: Linear) {
+    super(path, base);
+  }
+
+  private get base(): Linear {
+    return this.baseLayer as Linear;
+  }
+
+  get rotatedDim(): number {
+    return this.base.inFeatures;
+  }
+
+  get outFeatures(): number {
+    return this.base.outFeatures;
+  }
+
+  sShape(): [number, number] {
+    return [this.outFeatures, 1];
+  }
+
+  protected toRows(w: tf.Tensor): tf.Tensor2D {
+    return w as tf.Tensor2D;
+  }
+
+  protected fromRows(rows: tf.Tensor2D): tf.Tensor {
+    return rows;
+  }
+
+  protected applyBase(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
+    return linear(x, weight, bias);
+  }
+}
+
+/**
+ * BOFT on transformers' Conv1D (GPT-2, weight [in, out], i.e. fan_in_fan_out). PEFT refuses
+ * it; the math is Linear's with W = weightᵀ, so merged weight' = (M · weight) ⊙ sᵀ.
+ */
+export class BOFTConv1D extends BOFTLayer {
+  readonly typeName: string = 'boft.Conv1D';
+  readonly kind = 'Conv1D' as const;
+  protected readonly activationPathSupported = true;
+
+  constructor(path: string, base: Conv1D) {
+    super(path, base);
+  }
+
+  private get base(): Conv1D {
+    return this.baseLayer as Conv1D;
+  }
+
+  get rotatedDim(): number {
+    return this.base.inFeatures;
+  }
+
+  get outFeatures(): number {
+    return this.base.outFeatures;
+  }
+
+  sShape(): [number, number] {
+    return [this.outFeatures, 1];
+  }
+
+  protected toRows(w: tf.Tensor): tf.Tensor2D {
+    return tf.transpose(w) as tf.Tensor2D;
+  }
+
+  protected fromRows(rows: tf.Tensor2D): tf.Tensor {
+    return tf.transpose(rows);
+  }
+
+  protected applyBase(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {
+    return conv1dGpt2(x, weight, bias);
+  }
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { type CayleyPath, cayley, defaultCayleyPath, skew } from './cayley';
+import { cayley64, identity64, matmul64, randn64, transpose64 } from './reference64';
+import { dot64, f32, fdGrad64, relMaxErr, scoped, t64, tensorLeaks } from './test-helpers';
+
+const PATHS: CayleyPath[] = ['host', 'device'];
+
+/** Spectral norm of a [b, b] block by power iteration on SᵀS (float64). */
+function spectralNorm64(S: Float64Array, b: number): number {
+  const StS = matmul64(transpose64(S, b, b), S, b, b, b);
+  let v = randn64(b, 7);
+  let lambda = 0;
+  for (let it = 0; it < 500; it++) {
+    const w = matmul64(StS, v, b, b, 1);
+    lambda = Math.sqrt(dot64(w, w));
+    v = w.map((x) => x / lambda);
+  }
+  return Math.sqrt(lambda);
+}
+
+/** N raw blocks whose skew parts have spectral norm exactly `norm`. */
+function rawWithSkewNorm(N: number, b: number, norm: number, seed: number): Float64Array {
+  const R = randn64(N * b * b, seed);
+  for (let n = 0; n < N; n++) {
+    const S = new Float64Array(b * b);
+    for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) S[i * b + j] = 0.5 * (R[n * b * b + i * b + j] - R[n * b * b + j * b + i]);
+    const scale = norm / spectralNorm64(S, b);
+    for (let i = 0; i < b * b; i++) R[n * b * b + i] *= scale;
+  }
+  return f32(R);
+}
+
+/** max over blocks of the induced ∞-norm (max row sum) of QᵀQ − I. */
+function orthErrInf(Q: ArrayLike<number>, N: number, b: number): number {
+  let worst = 0;
+  for (let n = 0; n < N; n++) {
+    const q = Float64Array.from({ length: b * b }, (_, i) => Q[n * b * b + i]);
+    const e = matmul64(transpose64(q, b, b), q, b, b, b);
+    const I = identity64(b);
+    for (let i = 0; i < b; i++) {
+      let row = 0;
+      for (let j = 0; j < b; j++) row += Math.abs(e[i * b + j] - I[i * b + j]);
+      worst = Math.max(worst, row);
+    }
+  }
+  return worst;
+}
+
+describe('cayley64 (the reference itself)', () => {
+  it('satisfies Q(I + S) = I − S and is orthogonal', () => {
+    const b = 5;
+    const R = randn64(b * b, 3, 2);
+    const Q = cayley64(R, b);
+    const IpS = new Float64Array(b * b);
+    const ImS = new Float64Array(b * b);
+    for (let i = 0; i < b; i++) {
+      for (let j = 0; j < b; j++) {
+        const s = 0.5 * (R[i * b + j] - R[j * b + i]);
+        IpS[i * b + j] = (i === j ? 1 : 0) + s;
+        ImS[i * b + j] = (i === j ? 1 : 0) - s;
+      }
+    }
+    expect(relMaxErr(matmul64(Q, IpS, b, b, b), ImS)).toBeLessThan(1e-13);
+    expect(orthErrInf(Q, 1, b)).toBeLessThan(1e-13);
+  });
+
+  it('analytic gradient −½(I + Qᵀ)G(I + Qᵀ), skew-projected, matches float64 finite differences', () => {
+    const b = 4;
+    const R = randn64(b * b, 11);
+    const G = randn64(b * b, 12);
+    const Q = cayley64(R, b);
+    const A = Float64Array.from(transpose64(Q, b, b), (v, i) => v + identity64(b)[i]);
+    const dS = matmul64(matmul64(A, G, b, b, b), A, b, b, b).map((v) => -0.5 * v);
+    const dR = dS.map((v, i) => 0.5 * (v - dS[(i % b) * b + Math.floor(i / b)]));
+    const fd = fdGrad64((r) => dot64(G, cayley64(r, b)), R, 1e-6);
+    expect(relMaxErr(dR, fd)).toBeLessThan(1e-8);
+  });
+});
+
+describe('skew', () => {
+  it('is ½(R − Rᵀ) over the last two axes', () => {
+    const R = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8], [2, 1, 2, 2]);
+    const S = skew(R);
+    expect([...S.dataSync()]).toEqual([0, -0.5, 0.5, 0, 0, -0.5, 0.5, 0]);
+    tf.dispose([R, S]);
+  });
+});
+
+describe.each(PATHS)('cayley, %s path', (path) => {
+  it('equals cayley64 for b = 1, 2, 4, 8, 32', () => {
+    for (const b of [1, 2, 4, 8, 32]) {
+      const N = 3;
+      const R = f32(randn64(N * b * b, 100 + b, 0.7));
+      const got = tf.tidy(() => cayley(tf.tensor3d(Float32Array.from(R), [N, b, b]), { path }).dataSync());
+      expect(relMaxErr(got, cayley64(R, b)), `b=${b}`).toBeLessThan(path === 'host' ? 1e-6 : 1e-5);
+    }
+  });
+
+  it('is orthogonal to ‖QᵀQ − I‖∞ ≤ 1e-5 for ‖S‖₂ up to 10', () => {
+    for (const [b, norm] of [[8, 10], [32, 10], [32, 1], [16, 0.01]] as const) {
+      const N = 4;
+      const R = rawWithSkewNorm(N, b, norm, 200 + b);
+      const got = tf.tidy(() => cayley(tf.tensor3d(Float32Array.from(R), [N, b, b]), { path }).dataSync());
+      expect(orthErrInf(got, N, b), `b=${b} ‖S‖=${norm}`).toBeLessThanOrEqual(1e-5);
+      expect(relMaxErr(got, cayley64(R, b)), `b=${b} ‖S‖=${norm}`).toBeLessThan(path === 'host' ? 1e-6 : 1e-5);
+    }
+  });
+
+  it('gradient w.r.t. R matches float64 finite differences (1e-5 relative)', () => {
+    const N = 2;
+    const b = 4;
+    const R = f32(randn64(N * b * b, 21));
+    const W = f32(randn64(N * b * b, 22));
+    const grad = scoped(() => {
+      const Wt = tf.tensor3d(Float32Array.from(W), [N, b, b]);
+      const g = tf.grad((r: tf.Tensor) => tf.sum(tf.mul(Wt, cayley(r as tf.Tensor3D, { path }))));
+      return t64(g(tf.tensor3d(Float32Array.from(R), [N, b, b])));
+    });
+    const fd = fdGrad64((r) => dot64(W, cayley64(r, b)), R);
+    expect(relMaxErr(grad, fd)).toBeLessThan(1e-5);
+  });
+
+  it('leaks no tensors across repeated forward+backward', () => {
+    const R = tf.randomNormal([3, 4, 4]) as tf.Tensor3D;
+    const step = (): void => {
+      tf.tidy(() => {
+        tf.grad((r: tf.Tensor) => tf.sum(cayley(r as tf.Tensor3D, { path })))(R).dataSync();
+      });
+    };
+    expect(tensorLeaks(step)).toEqual([0, 0, 0]);
+    R.dispose();
+  });
+});
+
+describe('cayley path selection', () => {
+  it('solves on the host on cpu/wasm and on the device elsewhere', () => {
+    expect(defaultCayleyPath('cpu')).toBe('host');
+    expect(defaultCayleyPath('wasm')).toBe('host');
+    expect(defaultCayleyPath('webgl')).toBe('device');
+    expect(defaultCayleyPath('tensorflow')).toBe('device');
+  });
+
+  it('rejects a non-square block tensor', () => {
+    const R = tf.zeros([2, 3, 4]) as tf.Tensor3D;
+    expect(() => cayley(R)).toThrow(/\[N, b, b\], got \[2, 3, 4\]/);
+    R.dispose();
+  });
+});

@@ -1,0 +1,166 @@
+// Stateless building blocks with PyTorch semantics. Layers in ./layers wrap these.
+import * as tf from '@tensorflow/tfjs';
+import { seededUniform } from './init';
+
+export { conv2d, resolveConvPadding } from './conv';
+export type { Conv2dOptions, PaddingMode } from './conv';
+
+type Save = (tensors: tf.Tensor[]) => void;
+
+// x: [N, in], w: [out, in] -> [N, out]. The gradient is written out with explicit
+// transposes so every product is a flag-free 2-D matMul (the fast path on wasm).
+const linearCore = tf.customGrad((...args: (tf.Tensor | Save)[]) => {
+  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, Save];
+  save([x, w]);
+  return {
+    value: tf.matMul(x, tf.transpose(w)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, ws), tf.matMul(tf.transpose(dy2), xs)];
+    },
+  };
+});
+
+/** y = x Wᵀ + b, as torch.nn.functional.linear. x: [..., in], weight: [out, in], bias: [out]. */
+export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const [outF, inF] = weight.shape;
+  if (weight.rank !== 2 || x.shape[x.rank - 1] !== inF) {
+    throw new Error(`linear: input [${x.shape}] does not match weight [${weight.shape}] (input's last dim must equal in_features=${inF})`);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== outF)) {
+    throw new Error(`linear: bias [${bias.shape}] must be [${outF}] for weight [${weight.shape}]`);
+  }
+  return tf.tidy(() => {
+    const x2 = tf.reshape(x, [-1, inF]); // [N, in]
+    const y = linearCore(x2, weight) as tf.Tensor2D; // [N, out]
+    const yb = bias ? tf.add(y, bias) : y;
+    return tf.reshape(yb, [...x.shape.slice(0, -1), outF]);
+  });
+}
+
+export type GeluApproximate = 'none' | 'tanh';
+
+/** GELU: 'none' is the exact x·Φ(x) with erf; 'tanh' is the tanh approximation (gelu_new). */
+export function gelu(x: tf.Tensor, approximate: GeluApproximate = 'none'): tf.Tensor {
+  return tf.tidy(() => {
+    switch (approximate) {
+      case 'none':
+        return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+      case 'tanh': {
+        const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+        return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+      }
+      default: {
+        const never: never = approximate;
+        throw new Error(`gelu: unknown approximate '${String(never)}'; valid: 'none', 'tanh'`);
+      }
+    }
+  });
+}
+
+/** SiLU (swish): x·σ(x). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)));
+}
+
+export function relu(x: tf.Tensor): tf.Tensor {
+  return tf.relu(x);
+}
+
+export function tanh(x: tf.Tensor): tf.Tensor {
+  return tf.tanh(x);
+}
+
+/** Normalizes over the last `normalizedShape.length` axes, biased variance, as torch layer_norm. */
+export function layerNorm(x: tf.Tensor, normalizedShape: number[], weight: tf.Tensor | undefined, bias: tf.Tensor | undefined, eps: number): tf.Tensor {
+  const tail = x.shape.slice(x.rank - normalizedShape.length);
+  if (tail.join(',') !== normalizedShape.join(',')) {
+    throw new Error(`layerNorm: input [${x.shape}] does not end with normalized_shape [${normalizedShape}]`);
+  }
+  return tf.tidy(() => {
+    const axes = normalizedShape.map((_, i) => x.rank - normalizedShape.length + i);
+    const mean = tf.mean(x, axes, true);
+    const centered = tf.sub(x, mean);
+    const variance = tf.mean(tf.square(centered), axes, true);
+    let y = tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
+    if (weight) y = tf.mul(y, weight);
+    if (bias) y = tf.add(y, bias);
+    return y;
+  });
+}
+
+/** LLaMA RMSNorm: weight · x / √(mean(x²) + eps) over the last axis, computed in fp32. */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor | undefined, eps: number): tf.Tensor {
+  return tf.tidy(() => {
+    const x32 = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
+    const ms = tf.mean(tf.square(x32), -1, true);
+    const y = tf.mul(x32, tf.rsqrt(tf.add(ms, eps)));
+    return weight ? tf.mul(weight, y) : y;
+  });
+}
+
+/** Keep-mask of x's shape: 1/(1-p) with probability 1-p, else 0, from a seeded plain-JS stream. */
+export function dropoutMask(shape: number[], p: number, seed: number): tf.Tensor {
+  const next = seededUniform(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const m = new Float32Array(size);
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < size; i++) m[i] = next() >= p ? scale : 0;
+  return tf.tensor(m, shape, 'float32');
+}
+
+/** Inverted dropout as torch: identity unless training; p = 1 zeroes everything. */
+export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number): tf.Tensor {
+  if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p=${p} must be in [0, 1]`);
+  if (!training || p === 0) return tf.clone(x);
+  if (p === 1) return tf.zerosLike(x);
+  return tf.tidy(() => tf.mul(x, dropoutMask(x.shape, p, seed)));
+}
+
+/** Row lookup: ids (int32, any shape) -> [...ids.shape, dim]. Out-of-range ids are an error. */
+export function embedding(ids: tf.Tensor, weight: tf.Tensor2D): tf.Tensor {
+  const [num] = weight.shape;
+  const values = ids.dataSync();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < 0 || v >= num) {
+      throw new Error(`embedding: index ${v} at position ${i} is out of range for num_embeddings=${num}`);
+    }
+  }
+  return tf.tidy(() => {
+    const flat = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1]);
+    const rows = tf.gather(weight, flat, 0); // [n, dim]
+    return tf.reshape(rows, [...ids.shape, weight.shape[1]]);
+  });
+}
+
+// x: [N, in], w: [in, out] -> [N, out], with the gradient as flag-free 2-D matMuls.
+const addmmCore = tf.customGrad((...args: (tf.Tensor | Save)[]) => {
+  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, Save];
+  save([x, w]);
+  return {
+    value: tf.matMul(x, w),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
+      const dy2 = dy as tf.Tensor2D;
+      return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2)];
+    },
+  };
+});
+
+/** transformers' Conv1D: y = x W + b with W stored [in, out]. x: [..., in] -> [..., out]. */
+export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const [inF, outF] = weight.shape;
+  if (weight.rank !== 2 || x.shape[x.rank - 1] !== inF) {
+    throw new Error(`Conv1D: input [${x.shape}] does not match weight [${weight.shape}] (input's last dim must equal nx=${inF})`);
+  }
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== outF)) {
+    throw new Error(`Conv1D: bias [${bias.shape}] must be [${outF}] for weight [${weight.shape}]`);
+  }
+  return tf.tidy(() => {
+    const y = addmmCore(tf.reshape(x, [-1, inF]), weight) as tf.Tensor2D; // [N, out]
+    const yb = bias ? tf.add(y, bias) : y;
+    return tf.reshape(yb, [...x.shape.slice(0, -1), outF]);
+  });
+}

@@ -1,0 +1,121 @@
+// Which modules a config targets, with PEFT 0.21's matching rules (check_target_module_exists):
+// a string is a regex matched against the whole path; a list matches a path equal to an entry
+// or ending in '.' + entry; layers_to_transform filters only suffix matches, reading the first
+// numbered segment (or the one after a layers_pattern) as the layer index.
+import type { BoftConfig } from '../api';
+
+export type MatchVerdict = 'target' | 'excluded' | 'saved' | 'layer-filtered' | 'none';
+
+export type TargetSpec = Pick<BoftConfig, 'target_modules' | 'exclude_modules' | 'modules_to_save' | 'layers_to_transform' | 'layers_pattern'>;
+
+/** Compiles a Python-style pattern for a full match; null when the regex is invalid. */
+export function fullMatcher(pattern: string): RegExp | null {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch {
+    return null;
+  }
+}
+
+function listMatches(path: string, keys: string[]): boolean {
+  return keys.some((k) => path === k || path.endsWith(`.${k}`));
+}
+
+function specMatches(path: string, spec: string[] | string): boolean {
+  if (typeof spec === 'string') return fullMatcher(spec)?.test(path) ?? false;
+  return listMatches(path, spec);
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The layer index PEFT reads from a path, or null. */
+export function layerIndexOf(path: string, layersPattern: string[] | string | null): number | null {
+  const patterns = layersPattern === null ? [] : typeof layersPattern === 'string' ? [layersPattern] : layersPattern;
+  if (patterns.length === 0 || (patterns.length === 1 && patterns[0] === '')) {
+    const m = /^.*?\.[^.]*\.(\d+)\./.exec(path);
+    return m ? Number(m[1]) : null;
+  }
+  for (const p of patterns) {
+    // PEFT interpolates layers_pattern as a regex; so do we.
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:|.*?\\.)${p}\\.(\\d+)\\.`);
+    } catch {
+      re = new RegExp(`^(?:|.*?\\.)${escapeRe(p)}\\.(\\d+)\\.`);
+    }
+    const m = re.exec(path);
+    if (m) return Number(m[1]);
+  }
+  return null;
+}
+
+function savedMatcher(name: string): RegExp {
+  // PEFT interpolates modules_to_save entries as regex; an invalid one is taken literally.
+  try {
+    return new RegExp(`^(?:|.*\\.)${name}(?:$|\\..*)`);
+  } catch {
+    return new RegExp(`^(?:|.*\\.)${escapeRe(name)}(?:$|\\..*)`);
+  }
+}
+
+function usesLayerIndexes(ltt: number[] | number | null): ltt is number[] | number {
+  return ltt !== null && (typeof ltt === 'number' || ltt.length > 0);
+}
+
+/** How the config treats the module at `path`. */
+export function verdictFor(path: string, spec: TargetSpec): MatchVerdict {
+  if (spec.exclude_modules && (typeof spec.exclude_modules === 'string' || spec.exclude_modules.length > 0)) {
+    if (specMatches(path, spec.exclude_modules)) return 'excluded';
+  }
+  if (spec.modules_to_save && spec.modules_to_save.some((m) => savedMatcher(m).test(path))) {
+    return 'saved';
+  }
+  const t = spec.target_modules;
+  if (t === null) return 'none';
+  if (typeof t === 'string') return specMatches(path, t) ? 'target' : 'none';
+  if (t.includes(path)) return 'target';
+  if (!t.some((k) => path.endsWith(`.${k}`))) return 'none';
+  const ltt = spec.layers_to_transform;
+  if (!usesLayerIndexes(ltt)) return 'target';
+  const idx = layerIndexOf(path, spec.layers_pattern);
+  if (idx === null) return 'layer-filtered';
+  const keep = typeof ltt === 'number' ? idx === ltt : ltt.includes(idx);
+  return keep ? 'target' : 'layer-filtered';
+}
+
+/**
+ * Shortest list of suffix patterns matching exactly `selected` among `allPaths`: for each
+ * selected path, its shortest dotted suffix that matches no unselected path.
+ */
+export function patternsForSelection(selected: ReadonlySet<string>, allPaths: readonly string[]): string[] {
+  const unselected = allPaths.filter((p) => p !== '' && !selected.has(p));
+  const out = new Set<string>();
+  for (const path of [...selected].sort()) {
+    if ([...out].some((k) => path === k || path.endsWith(`.${k}`))) continue;
+    const parts = path.split('.');
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const suffix = parts.slice(i).join('.');
+      const last = i === 0;
+      // No suffix is exact when the full path ends another path; keep the full path then.
+      if (!last && unselected.some((u) => u === suffix || u.endsWith(`.${suffix}`))) continue;
+      out.add(suffix);
+      break;
+    }
+  }
+  return [...out].sort();
+}
+
+/** Parses the editor's target text: `re:<regex>` is a regex, else a comma-separated list. */
+export function parseTargetText(text: string): string[] | string | null {
+  const t = text.trim();
+  if (t === '') return null;
+  if (t.startsWith('re:')) return t.slice(3);
+  return t.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+export function formatTargetText(spec: string[] | string | null): string {
+  if (spec === null) return '';
+  return typeof spec === 'string' ? `re:${spec}` : spec.join(', ');
+}
