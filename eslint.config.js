@@ -64,8 +64,9 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': ['error', ...['process', 'require', 'module', '__dirname', '__filename', 'Buffer', 'global'].map((name) => ({ name, message: 'renderer has no Node.' }))],
       'no-restricted-imports': ['error', {
-        paths: nodeImportBan.map((name) => ({ name, message: 'renderer has no Node.' })),
-        patterns: [{ group: ['**/core/**', '**/electron/main/**', '**/electron/preload/**', '**/electron/worker/**', '**/electron/node/**', 'electron', '@tensorflow/*'], message: 'renderer imports only the shared contract (electron/shared).' }],
+        // 'electron' (the package) is a path entry: as a gitignore-style pattern it would also match ../electron/shared.
+        paths: [...nodeImportBan.map((name) => ({ name, message: 'renderer has no Node.' })), { name: 'electron', message: 'renderer imports only the shared contract (electron/shared).' }],
+        patterns: [{ group: ['**/core/**', '**/electron/main/**', '**/electron/preload/**', '**/electron/worker/**', '**/electron/node/**', '@tensorflow/*'], message: 'renderer imports only the shared contract (electron/shared).' }],
       }],
     },
   },

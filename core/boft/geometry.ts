@@ -36,13 +36,17 @@ export function validBlockSizes(d: number, m: number): number[] {
 
 /** All valid block counts for this d and m, ascending. */
 export function validBlockNums(d: number, m: number): number[] {
-  return validBlockSizes(d, m).map((b) => d / b).reverse();
+  return validBlockSizes(d, m).map((b) => d / b).sort((x, y) => x - y);
 }
 
-/** Up to `count` values of `valid` closest to `given` (ties: smaller first), ascending. */
-export function nearest(valid: number[], given: number, count = 2): number[] {
-  const sorted = [...valid].sort((x, y) => Math.abs(x - given) - Math.abs(y - given) || x - y);
-  return sorted.slice(0, count).sort((x, y) => x - y);
+/** The nearest valid values below and above `given` (one or both), ascending. */
+export function nearest(valid: number[], given: number): number[] {
+  const below = valid.filter((v) => v < given);
+  const above = valid.filter((v) => v > given);
+  const out: number[] = [];
+  if (below.length > 0) out.push(below[below.length - 1]);
+  if (above.length > 0) out.push(above[0]);
+  return out;
 }
 
 function dimText(type: AdaptableType, d: number, convDetail?: string): string {

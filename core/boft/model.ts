@@ -10,7 +10,7 @@ import { BOFTConfig } from './config';
 import { BOFTLayer, BOFTConv1D, BOFTLinear } from './layer';
 import { BOFTConv2d } from './conv';
 import { planInjection, type MatchOptions, type TargetPlan } from './inject';
-import { ModulesToSaveWrapper } from './modules-to-save';
+import { ModulesToSaveWrapper, modulesToSavePaths } from './modules-to-save';
 import { commitStaged, stageMerge, stageUnmerge, type ProgressCallback } from './merge';
 import { assertAdapterName } from './param-dict';
 import { boftParamCount } from './geometry';
@@ -59,11 +59,12 @@ export class BOFTModel {
   private readonly options: BOFTModelOptions;
   private adapterCount = 0;
 
-  constructor(model: Module, config: BOFTConfig, adapterName = 'default', options: BOFTModelOptions = {}) {
+  /** `plan` (from the loader) fixes each layer's geometry; by default it comes from the config. */
+  constructor(model: Module, config: BOFTConfig, adapterName = 'default', options: BOFTModelOptions = {}, plan?: TargetPlan[]) {
     this.model = model;
     this.options = options;
     const first = this.boftLayers().length === 0;
-    this.addAdapter(adapterName, config);
+    this.addAdapter(adapterName, config, plan);
     if (first) this.markOnlyAdaptersTrainable();
     this.setAdapter(adapterName);
   }
@@ -89,7 +90,7 @@ export class BOFTModel {
     const seed = deriveSeed(this.options.seed ?? 0, ++this.adapterCount);
     this.checkModulesToSave(config);
     for (const [i, t] of targets.entries()) this.injectOne(t, name, config, deriveSeed(seed, i));
-    for (const path of config.modules_to_save ?? []) this.ensureWrapper(path).addAdapter(name);
+    for (const key of config.modules_to_save ?? []) for (const path of this.modulesToSavePaths(key)) this.ensureWrapper(path).addAdapter(name);
     if (config.fan_in_fan_out && targets.some((t) => t.type === 'Linear')) {
       this.warnings.push(`adapter '${name}': fan_in_fan_out=true ignored for Linear layers (their weight is [out, in])`);
     }
@@ -113,19 +114,11 @@ export class BOFTModel {
     }
   }
 
-  /** Paths a modules_to_save entry denotes: exact name or dotted suffix, outside adapter internals. */
   modulesToSavePaths(key: string): string[] {
-    const out: string[] = [];
-    for (const [path, m] of this.model.namedModules()) {
-      if (!path || !(path === key || path.endsWith(`.${key}`))) continue;
-      if (out.some((p) => path.startsWith(`${p}.`))) continue;
-      if (m instanceof ModulesToSaveWrapper || !path.includes('.original_module') && !path.includes('.modules_to_save.')) out.push(path);
-    }
-    return out;
+    return modulesToSavePaths(this.model, key);
   }
 
-  private ensureWrapper(key: string): ModulesToSaveWrapper {
-    const [path] = this.modulesToSavePaths(key);
+  private ensureWrapper(path: string): ModulesToSaveWrapper {
     const m = this.model.getSubmodule(path);
     if (m instanceof ModulesToSaveWrapper) return m;
     const w = new ModulesToSaveWrapper(path, m);

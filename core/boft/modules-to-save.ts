@@ -25,10 +25,18 @@ export function cloneModule<M extends Module>(m: M): M {
   const src = internals(m);
   const copy = Object.assign(Object.create(Object.getPrototypeOf(m) as object) as M, m);
   const dst = copy as unknown as ModuleInternals;
-  dst.paramMap = new Map([...src.paramMap].map(([k, p]) => [k, tf.variable(p.clone(), p.trainable)]));
+  dst.paramMap = new Map([...src.paramMap].map(([k, p]) => [k, copyVariable(p)]));
   dst.bufferMap = new Map([...src.bufferMap].map(([k, b]) => [k, tf.keep(b.clone())]));
   dst.childMap = new Map([...src.childMap].map(([k, c]) => [k, cloneModule(c)]));
   return copy;
+}
+
+/** A new Variable with p's values; the temporary clone is released (a Variable keeps its own handle). */
+function copyVariable(p: tf.Variable): tf.Variable {
+  const c = p.clone();
+  const v = tf.variable(c, p.trainable);
+  c.dispose();
+  return v;
 }
 
 export class ModulesToSaveWrapper extends Layer {
@@ -79,6 +87,18 @@ export class ModulesToSaveWrapper extends Layer {
   forward(x: tf.Tensor): tf.Tensor {
     return this.current().forward(x);
   }
+}
+
+/** Paths a modules_to_save entry denotes: exact name or dotted suffix, outside adapter internals. */
+export function modulesToSavePaths(root: Module, key: string): string[] {
+  const out: string[] = [];
+  for (const [path] of root.namedModules()) {
+    if (!path || !(path === key || path.endsWith(`.${key}`))) continue;
+    if (out.some((p) => path.startsWith(`${p}.`))) continue;
+    if (/\.(original_module|modules_to_save|base_layer)(\.|$)/.test(path)) continue;
+    out.push(path);
+  }
+  return out;
 }
 
 function deleteChild(parent: Module, name: string): void {

@@ -69,6 +69,16 @@ describe('safetensors: file written by Python safetensors 0.8', () => {
     expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  it('reads from a view at an odd byte offset (a pooled Node Buffer)', () => {
+    const bytes = pyBytes();
+    const shifted = new Uint8Array(bytes.length + 3);
+    shifted.set(bytes, 3);
+    const f = parseSafetensors(shifted.subarray(3), 'shifted');
+    const g = parseSafetensors(bytes, 'aligned');
+    for (const name of ['f32', 'f16', 'bf16', 'f64']) expectSameFloats(toFloat32(entry(f, name)), toFloat32(entry(g, name)));
+    expect(toInt32(entry(f, 'i64'))).toEqual(toInt32(entry(g, 'i64')));
+  });
+
   it('reads lazily: header first, then one tensor byte range', () => {
     const bytes = pyBytes();
     const n = readHeaderLength(bytes.subarray(0, 8), 'lazy', bytes.length);

@@ -292,7 +292,7 @@ function compareUtf8(a: string, b: string): number {
 function checkToWrite(t: TensorToWrite): void {
   if (!isDtype(t.dtype)) throw new Error(`tensor '${t.name}': unknown dtype ${String(t.dtype)} (valid: ${DTYPE_NAMES.join(', ')})`);
   if (t.name === '__metadata__') throw new Error("a tensor cannot be named '__metadata__'");
-  if (!t.shape.every(isIndex)) throw new Error(`tensor '${t.name}': shape [${t.shape.join(', ')}] is not a list of non-negative integers`);
+  if (!t.shape.every((v) => isIndex(v))) throw new Error(`tensor '${t.name}': shape [${t.shape.join(', ')}] is not a list of non-negative integers`);
   const expected = numel(t.shape) * itemsize(t.dtype);
   if (t.data.byteLength !== expected) {
     throw new Error(`tensor '${t.name}': ${t.data.byteLength} bytes for ${t.dtype} shape [${t.shape.join(', ')}], expected ${expected}`);

@@ -48,7 +48,7 @@ describe('Conv2DBackpropFilter', () => {
       const dy = f32(rand64(y.shape, 3));
       const dyt = tf.tensor4d(Float32Array.from(dy.data), y.shape as [number, number, number, number]);
       const ref = convFilterGradNhwc64(x, dy, c.k, c.stride, topLeft(c));
-      const viaGrad = tf.grad((f: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(xt, f, c.stride, c.pad), dyt)))(wt);
+      const viaGrad = tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xt, f as tf.Tensor4D, c.stride, c.pad), dyt)))(wt);
       const direct = conv2dFilterGradViaForward(xt, dyt, { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [...c.k, c.x[3], c.co] });
       expect(direct.shape).toEqual(ref.shape);
       expect(relErr(viaGrad.dataSync(), ref.data)).toBeLessThan(TOL);
@@ -60,7 +60,7 @@ describe('Conv2DBackpropFilter', () => {
   it('leaks no tensors per gradient call', () => {
     const xt = tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
     const wt = tf.ones([2, 2, 2, 3]) as tf.Tensor4D;
-    const g = (): void => tf.grad((f: tf.Tensor4D) => tf.sum(tf.conv2d(xt, f, 2, 'same')))(wt).dispose();
+    const g = (): void => tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(xt, f as tf.Tensor4D, 2, 'same')))(wt).dispose();
     g();
     const before = tf.memory().numTensors;
     g();

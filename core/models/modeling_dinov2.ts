@@ -121,21 +121,4 @@ export class Dinov2ForImageClassification extends PretrainedModel {
     if (!inputs.labels) return { logits };
     return { logits, loss: classificationLoss(this.problem, logits, inputs.labels) };
   }
-
-  /**
-   * transformers 5.x renames DINOv2's attention in memory (attention.q_proj …, attention.o_proj)
-   * but keeps the legacy names in model.safetensors; PEFT adapters made under 5.x carry the new
-   * names. Map them to the file names this tree uses.
-   */
-  override adapterPath(path: string): string {
-    return mapDinov2Path(path);
-  }
-}
-
-const QKV: Record<string, string> = { q: 'query', k: 'key', v: 'value' };
-
-export function mapDinov2Path(path: string): string {
-  return path
-    .replace(/(^|\.)attention\.([qkv])_proj(?=\.|$)/, (_m, pre: string, x: string) => `${pre}attention.attention.${QKV[x]}`)
-    .replace(/(^|\.)attention\.o_proj(?=\.|$)/, '$1attention.output.dense');
 }

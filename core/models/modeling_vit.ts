@@ -158,24 +158,4 @@ export class ViTForImageClassification extends PretrainedModel {
     if (!inputs.labels) return { logits };
     return { logits, loss: classificationLoss(this.problem, logits, inputs.labels) };
   }
-
-  /**
-   * transformers 5.x renames ViT modules in memory (vit.layers.N.attention.q_proj, mlp.fc1, …)
-   * but still writes the legacy names into model.safetensors, so PEFT adapters trained under
-   * 5.x carry the new names and adapters trained under 4.x the legacy ones. Map new → legacy.
-   */
-  override adapterPath(path: string): string {
-    return mapVitPath(path);
-  }
-}
-
-const QKV: Record<string, string> = { q: 'query', k: 'key', v: 'value' };
-
-export function mapVitPath(path: string): string {
-  return path
-    .replace(/(^|\.)layers\.(\d+)\.attention\.([qkv])_proj(?=\.|$)/, (_m, pre: string, i: string, x: string) => `${pre}layers.${i}.attention.attention.${QKV[x]}`)
-    .replace(/(^|\.)layers\.(\d+)\.attention\.o_proj(?=\.|$)/, '$1layers.$2.attention.output.dense')
-    .replace(/(^|\.)layers\.(\d+)\.mlp\.fc1(?=\.|$)/, '$1layers.$2.intermediate.dense')
-    .replace(/(^|\.)layers\.(\d+)\.mlp\.fc2(?=\.|$)/, '$1layers.$2.output.dense')
-    .replace(/(^|\.)layers\.(\d+)(?=\.|$)/, '$1encoder.layer.$2');
 }

@@ -7,6 +7,12 @@ import { GPT2LMHeadModel } from './modeling_gpt2';
 import { LlamaForCausalLM } from './modeling_llama';
 import { ViTForImageClassification } from './modeling_vit';
 import type { PretrainedModel } from './types';
+import { registerZooNamings } from './naming';
+
+// Adapter loading (core/io/peft) looks namings up by model_type; building any zoo model
+// goes through this module, so registering here covers every path that loads an adapter.
+registerZooNamings();
+import { DIGIT_MLP_ARCH, DigitMLP } from '../train/sample/digit-mlp';
 
 const FACTORIES: Record<string, (config: RawConfig) => PretrainedModel> = {
   ViTForImageClassification: (c) => new ViTForImageClassification(c),
@@ -16,6 +22,7 @@ const FACTORIES: Record<string, (config: RawConfig) => PretrainedModel> = {
   LlamaForCausalLM: (c) => new LlamaForCausalLM(c, 'llama'),
   MistralForCausalLM: (c) => new LlamaForCausalLM(c, 'mistral'),
   Qwen2ForCausalLM: (c) => new LlamaForCausalLM(c, 'qwen2'),
+  [DIGIT_MLP_ARCH]: (c) => new DigitMLP(c), // the embedded sample's base model (assets/sample)
 };
 
 export const SUPPORTED_ARCHITECTURES: readonly string[] = Object.keys(FACTORIES);

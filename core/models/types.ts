@@ -31,14 +31,6 @@ export abstract class PretrainedModel extends Module {
   abstract readonly requiredInputs: readonly InputName[];
   abstract forward(inputs: ModelInputs): ModelOutput;
 
-  /**
-   * Maps a module path as another transformers version names it in memory (e.g. in PEFT
-   * adapter keys) to this tree's path, which is the checkpoint-file name. Identity by default.
-   */
-  adapterPath(path: string): string {
-    return path;
-  }
-
   protected requireInput(inputs: ModelInputs, name: InputName): tf.Tensor {
     const t = inputs[name];
     if (!t) throw new Error(`${this.typeName}.forward: missing input '${name}' (required: ${this.requiredInputs.join(', ')})`);

@@ -118,20 +118,22 @@ export function dropout(x: tf.Tensor, p: number, training: boolean, seed: number
   return tf.tidy(() => tf.mul(x, dropoutMask(x.shape, p, seed)));
 }
 
-/** Row lookup: ids (int32, any shape) -> [...ids.shape, dim]. Out-of-range ids are an error. */
-export function embedding(ids: tf.Tensor, weight: tf.Tensor2D): tf.Tensor {
+/**
+ * Row lookup as torch.nn.functional.embedding: ids (integers, any shape) -> [...ids.shape, dim].
+ * Out-of-range ids are an error (read on the host: ids are small and usually come from there).
+ */
+export function embedding(ids: tf.Tensor, weight: tf.Tensor2D, paddingIdx?: number): tf.Tensor {
   const [num] = weight.shape;
   const values = ids.dataSync();
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isInteger(v) || v < 0 || v >= num) {
-      throw new Error(`embedding: index ${v} at position ${i} is out of range for num_embeddings=${num}`);
+      throw new Error(`embedding: index ${v} at position ${i} of ids [${ids.shape}] is out of range for num_embeddings=${num}`);
     }
   }
   return tf.tidy(() => {
-    const flat = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1]);
-    const rows = tf.gather(weight, flat, 0); // [n, dim]
-    return tf.reshape(rows, [...ids.shape, weight.shape[1]]);
+    const flat = tf.reshape(ids.dtype === 'int32' ? ids : tf.cast(ids, 'int32'), [-1]) as tf.Tensor1D;
+    return tf.reshape(embeddingRows(weight, flat, paddingIdx), [...ids.shape, weight.shape[1]]);
   });
 }
 
@@ -163,4 +165,25 @@ export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): t
     const yb = bias ? tf.add(y, bias) : y;
     return tf.reshape(yb, [...x.shape.slice(0, -1), outF]);
   });
+}
+
+/**
+ * Embedding lookup whose weight gradient is a direct scatter-add (UnsortedSegmentSum), with
+ * the padding row's gradient zeroed as torch does for padding_idx.
+ * flatIds: [n] int32, weight: [num, dim] -> [n, dim].
+ */
+export function embeddingRows(weight: tf.Tensor2D, flatIds: tf.Tensor1D, paddingIdx?: number): tf.Tensor2D {
+  const f = tf.customGrad((...args: (tf.Tensor | Save)[]) => {
+    const [w, save] = args as [tf.Tensor2D, Save];
+    save([flatIds]);
+    return {
+      value: tf.gather(w, flatIds, 0) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const ids = saved[0] as tf.Tensor1D;
+        const keep = paddingIdx === undefined ? dy : tf.mul(dy, tf.expandDims(tf.cast(tf.notEqual(ids, paddingIdx), 'float32'), 1));
+        return tf.unsortedSegmentSum(keep, ids, w.shape[0]);
+      },
+    };
+  });
+  return f(weight) as tf.Tensor2D;
 }

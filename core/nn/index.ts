@@ -7,3 +7,6 @@ export * from './state';
 export * from './layers/linear';
 export * from './layers/conv';
 export * from './layers/containers';
+export * from './layers/embedding';
+export * from './layers/norm';
+export * from './layers/activation';

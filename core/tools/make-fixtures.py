@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-if os.environ.get("PYTHONHASHSEED") != "0":
+if __name__ == "__main__" and os.environ.get("PYTHONHASHSEED") != "0":
     os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,10 +40,14 @@ OUT = ROOT / "core" / "testing" / "fixtures"
 TOL_FP32 = 2e-6
 N, T, H, W = 2, 3, 6, 5
 
-warnings.filterwarnings("ignore")
 torch.set_num_threads(1)
 assert peft.__version__ == "0.21.0", peft.__version__
 assert torch.__version__.startswith("2.13.0"), torch.__version__
+
+
+def install_fbd_standin() -> None:
+    """For other fixture scripts that load this file: PEFT runs m > 1 through the checked stand-in."""
+    ref.use_stand_in()
 
 
 def build_layer(layer: Layer) -> torch.nn.Module:
@@ -228,6 +232,15 @@ def save_peft_adapters(pm: torch.nn.Module, case: Case, case_dir: Path) -> None:
             cfg_path.write_text(json.dumps(cfg, indent=2, sort_keys=True))
 
 
+def check_effect(case: Case, dense: dict[str, DenseLayer], ys: dict[str, torch.Tensor], rec: Recorder) -> None:
+    """Adapted layers (non-identity adapters) and trained modules_to_save copies must change the output."""
+    nontrivial = any(a.perturb or a.config.get("init_weights") is False for a in case.adapters)
+    for p, dl in dense.items():
+        differs = rel_err(ys[p], rec.tensors[f"y_disabled.{p}"]) > 1e-3
+        expected = (bool(dl.adapters) and nontrivial) or dl.trainable_weight
+        assert differs == expected, f"{case.name}: {p} output differs from disabled: {differs}, expected {expected}"
+
+
 def run_peft_case(case: Case, tree: ref.FixtureTree, xs: dict[str, torch.Tensor], dys: dict[str, torch.Tensor],
                   rec: Recorder, case_dir: Path, gen: torch.Generator) -> float:
     ref.use_stand_in() if case.extension == "stand-in" else ref.use_no_extension()
@@ -243,6 +256,7 @@ def run_peft_case(case: Case, tree: ref.FixtureTree, xs: dict[str, torch.Tensor]
     with torch.no_grad(), pm.disable_adapter():
         for p, x in xs.items():
             rec.put(f"y_disabled.{p}", pm.base_model.model.get_submodule(p)(x), p)
+    check_effect(case, dense, ys, rec)
     dys_, dmerged, dgrads = dense_eval(dense, xs, dys)
     worst = check(case.name, ys, dys_, TOL_FP32)
     worst = max(worst, check(case.name, grads, dgrads, TOL_FP32 * 5))
@@ -362,6 +376,7 @@ def write_case(case: Case, index: int) -> tuple[float, int]:
 
 
 def main() -> None:
+    warnings.filterwarnings("ignore")
     self_test()
     write_safetensors_sample(OUT / "safetensors")
     total = 0

@@ -200,6 +200,9 @@ def make_adapter(arch: str, cls, name: str, cfg: BOFTConfig, inputs, twin=None, 
     conf = json.loads(conf_path.read_text())
     if post_config:
         conf.update(post_config)
+    for key in ("target_modules", "modules_to_save"):
+        if isinstance(conf.get(key), list):
+            conf[key] = sorted(conf[key])  # PEFT writes a set: fix the order for stable fixtures
     conf_path.write_text(json.dumps(conf, indent=2, sort_keys=True) + "\n")
     (out / "README.md").unlink(missing_ok=True)
     return out
@@ -279,6 +282,10 @@ def vision() -> None:
     dino_cfg = Dinov2Config(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, mlp_ratio=2,
                             image_size=8, patch_size=4, num_labels=3, attn_implementation="eager")
     make_arch("dinov2", Dinov2ForImageClassification, dino_cfg, vin)
+    # A 12×8 input: transformers resamples the 2×2 position grid bicubically to 3×2.
+    g = torch.Generator().manual_seed(5)
+    interp = {"pixel_values": torch.randn(2, 3, 12, 8, generator=g), "labels": torch.tensor([0, 2])}
+    write_io(ROOT / "dinov2" / "io_interp.safetensors", interp, run(load(Dinov2ForImageClassification, ROOT / "dinov2"), interp))
     make_adapter("dinov2", Dinov2ForImageClassification, "m2_block_num_boft_only",
                  boft(target_modules=["q_proj", "v_proj", "o_proj"], boft_block_size=0, boft_block_num=4,
                       boft_n_butterfly_factor=2, bias="boft_only"), vin)
@@ -329,10 +336,11 @@ SENTENCES = [
     "butterfly orthogonal finetuning",
     "",
 ]
-CORPUS = " ".join(SENTENCES[:3]) + " the fox and the dog ran over the hill, then the dog slept. " * 5
+CORPUS = " ".join(SENTENCES[:3]) + " the fox and the dog ran over the hill, then the dog slept. " * 5 + " unfinished testing #@!?"
 
 
 def tokenizers_fixtures() -> None:
+    import re
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -344,12 +352,16 @@ def tokenizers_fixtures() -> None:
     bpe.post_processor = processors.ByteLevel(trim_offsets=False)
     bpe.train_from_iterator([CORPUS], trainers.BpeTrainer(vocab_size=300, special_tokens=["<|endoftext|>"],
                                                           initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    wp = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    # WordPiece vocab built by hand (the trainer's tie-breaking is not reproducible): specials,
+    # every corpus character alone and as a continuation, a few suffixes, and the corpus words.
+    words = sorted({w for w in re.findall(r"[a-z]+", CORPUS.lower())})
+    chars = sorted({c for c in CORPUS.lower() if not c.isspace()})
+    vocab_list = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars + ["##" + c for c in chars if c.isalnum()]
+    vocab_list += ["##ing", "##ed", "##s", "##er", "un", "##ly"] + [w for w in words if w not in vocab_list]
+    wp = Tokenizer(models.WordPiece({t: i for i, t in enumerate(vocab_list)}, unk_token="[UNK]"))
     wp.normalizer = normalizers.BertNormalizer(lowercase=True)
     wp.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     wp.decoder = decoders.WordPiece()
-    wp.train_from_iterator([CORPUS], trainers.WordPieceTrainer(
-        vocab_size=120, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
     cls_id, sep_id = wp.token_to_id("[CLS]"), wp.token_to_id("[SEP]")
     wp.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)])
     for kind, tok in (("bpe", bpe), ("wordpiece", wp)):
@@ -361,12 +373,49 @@ def tokenizers_fixtures() -> None:
         (sub / "expected.json").write_text(json.dumps({"sentences": SENTENCES, "input_ids": ids}, ensure_ascii=False) + "\n")
 
 
+# --- image preprocessing -----------------------------------------------------------------
+PREPROCESS_CASES = {
+    # name: (image height, width, processor class, config overrides)
+    "vit_bilinear_down": (13, 11, "ViTImageProcessor", {"size": {"height": 8, "width": 8}}),
+    "vit_bilinear_up": (13, 11, "ViTImageProcessor", {"size": {"height": 20, "width": 17}, "image_mean": [0.1, 0.2, 0.3], "image_std": [0.7, 0.8, 0.9]}),
+    "bit_bicubic_crop_wide": (13, 21, "BitImageProcessor", {"size": {"shortest_edge": 10}, "crop_size": {"height": 8, "width": 8},
+                                                            "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]}),
+    "bit_bicubic_up_tall": (19, 11, "BitImageProcessor", {"size": {"shortest_edge": 24}, "crop_size": {"height": 20, "width": 16}}),
+}
+
+
+def preprocess_fixtures() -> None:
+    import numpy as np
+    from transformers import BitImageProcessor, ViTImageProcessor
+
+    d = ROOT / "preprocess"
+    clean_dir(d)
+    classes = {"ViTImageProcessor": ViTImageProcessor, "BitImageProcessor": BitImageProcessor}
+    rng = np.random.RandomState(7)
+    for name, (h, w, cls_name, overrides) in PREPROCESS_CASES.items():
+        # Smooth gradients plus noise: resampling errors show on both.
+        yy, xx = np.mgrid[0:h, 0:w]
+        base = np.stack([yy * 255 / h, xx * 255 / w, (yy + xx) * 127 / (h + w)], -1)
+        img = np.clip(base + rng.randint(-40, 40, (h, w, 3)), 0, 255).astype(np.uint8)
+        proc = classes[cls_name](**overrides)
+        pv = proc(images=img, return_tensors="np")["pixel_values"][0]
+        sub = d / name
+        sub.mkdir()
+        conf = {k: v for k, v in proc.to_dict().items() if not k.startswith("_") and k != "processor_class"}
+        conf = {k: (int(v) if k == "resample" else list(v) if isinstance(v, tuple) else v) for k, v in conf.items()}
+        conf["image_processor_type"] = cls_name
+        (sub / "preprocessor_config.json").write_text(json.dumps(conf, indent=2, sort_keys=True) + "\n")
+        save_file({"image": torch.from_numpy(img.copy()), "pixel_values": torch.from_numpy(pv.astype(np.float32))},
+                  str(sub / "expected.safetensors"))
+
+
 def main() -> None:
     install_fbd_standin()
     ROOT.mkdir(parents=True, exist_ok=True)
     vision()
     text()
     tokenizers_fixtures()
+    preprocess_fixtures()
     total = sum(p.stat().st_size for p in ROOT.rglob("*") if p.is_file())
     print(f"wrote {ROOT} ({total / 1e6:.2f} MB)")
     assert total < 3e6, "fixtures must stay under 3 MB"

@@ -1,7 +1,9 @@
-// What the trainer trains: a model, its loss on a set of training examples, and its
-// validation metrics. Tasks own no tensors between calls.
+// What the trainer trains: a model of the zoo, its loss on a set of training examples, and
+// its validation metrics. Tasks own no tensors between calls.
 import * as tf from '@tensorflow/tfjs';
 import type { Module } from '../nn/module';
+import type { ModelInputs, PretrainedModel } from '../models/types';
+import { crossEntropy, shiftedCrossEntropy } from '../models/losses';
 import type { ImageClassificationData } from '../data/dataset';
 import type { EvalMetrics } from './events';
 
@@ -16,38 +18,6 @@ export interface TrainTask {
   evaluate(batchSize: number): EvalMetrics | null;
 }
 
-/** Mean cross-entropy. logits: [B, C], labels: [B] int. One-hot, not gather: gather has no wasm gradient. */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(logits); // [B, C]
-    const picked = tf.sum(tf.mul(logp, tf.oneHot(labels, logits.shape[1])), 1); // [B]
-    return tf.neg(tf.mean(picked)) as tf.Scalar;
-  });
-}
-
-/** Next-token cross-entropy: logits [B, T, V] predict ids shifted by one; mean over B·(T−1). */
-export function causalLmLoss(logits: tf.Tensor3D, ids: tf.Tensor2D): tf.Scalar {
-  const [B, T, V] = logits.shape;
-  return tf.tidy(() => {
-    const pred = tf.slice(logits, [0, 0, 0], [B, T - 1, V]).reshape([B * (T - 1), V]) as tf.Tensor2D;
-    const target = tf.slice(ids, [0, 1], [B, T - 1]).reshape([B * (T - 1)]) as tf.Tensor1D;
-    return crossEntropy(pred, target);
-  });
-}
-
-/** Pixels of examples idx: [B, C, H, W]. */
-export function pixelBatch(d: ImageClassificationData, idx: Int32Array): tf.Tensor4D {
-  const [c, h, w] = d.shape;
-  const per = c * h * w;
-  const out = new Float32Array(idx.length * per);
-  idx.forEach((j, i) => out.set(d.pixels.subarray(j * per, (j + 1) * per), i * per));
-  return tf.tensor4d(out, [idx.length, c, h, w]);
-}
-
-function range(n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => i);
-}
-
 /** Runs `fn` in eval mode and restores the previous mode (also on error). */
 export function inEvalMode<T>(model: Module, fn: () => T): T {
   const was = model.training;
@@ -59,63 +29,85 @@ export function inEvalMode<T>(model: Module, fn: () => T): T {
   }
 }
 
-export interface ImageClassifier extends Module {
-  /** pixel_values [B, C, H, W] -> logits [B, numClasses]. */
-  forward(pixelValues: tf.Tensor): tf.Tensor;
+function range(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
 }
 
-/** Loss and accuracy of `model` over a dataset, batched; no gradients. */
-export function classificationMetrics(model: ImageClassifier, d: ImageClassificationData, batchSize: number): EvalMetrics {
+/** Rows idx of a row-major [N, ...] array as a tensor [B, ...]. */
+function gatherRows<T extends Float32Array | Int32Array>(src: T, per: number, idx: Int32Array, shape: number[], dtype: 'float32' | 'int32'): tf.Tensor {
+  const out = dtype === 'float32' ? new Float32Array(idx.length * per) : new Int32Array(idx.length * per);
+  idx.forEach((j, i) => out.set(src.subarray(j * per, (j + 1) * per), i * per));
+  return tf.tensor(out, [idx.length, ...shape], dtype);
+}
+
+/** Classification examples in the form the model's forward takes, with integer labels. */
+export interface ClassificationSource {
+  labels: Int32Array;
+  /** Forward inputs of examples idx (new tensors; the caller tidies). */
+  inputs(idx: Int32Array): ModelInputs;
+}
+
+export function imageSource(d: ImageClassificationData): ClassificationSource {
+  const per = d.shape[0] * d.shape[1] * d.shape[2];
+  return { labels: d.labels, inputs: (idx) => ({ pixel_values: gatherRows(d.pixels, per, idx, d.shape, 'float32') }) };
+}
+
+/** Tokenized text classification: ids and mask [N, T] (padded), labels [N]. */
+export function tokenSource(ids: Int32Array, mask: Int32Array, seqLen: number, labels: Int32Array): ClassificationSource {
+  return {
+    labels,
+    inputs: (idx) => ({ input_ids: gatherRows(ids, seqLen, idx, [seqLen], 'int32'), attention_mask: gatherRows(mask, seqLen, idx, [seqLen], 'int32') }),
+  };
+}
+
+function labelTensor(src: ClassificationSource, idx: Int32Array): tf.Tensor1D {
+  return tf.tensor1d(Int32Array.from(idx, (j) => src.labels[j]), 'int32');
+}
+
+/** Loss and accuracy over a whole source, batched, in eval mode, without gradients. */
+export function classificationMetrics(model: PretrainedModel, src: ClassificationSource, batchSize: number): EvalMetrics {
   return inEvalMode(model, () => {
     let lossSum = 0;
     let correct = 0;
-    const all = range(d.labels.length);
+    const all = range(src.labels.length);
     for (let i = 0; i < all.length; i += batchSize) {
       const idx = all.subarray(i, i + batchSize);
       const [l, c] = tf.tidy(() => {
-        const logits = model.forward(pixelBatch(d, idx)) as tf.Tensor2D;
-        const labels = tf.tensor1d(Int32Array.from(idx, (j) => d.labels[j]), 'int32');
-        const loss = tf.mul(crossEntropy(logits, labels), idx.length);
+        const logits = model.forward(src.inputs(idx)).logits as tf.Tensor2D;
+        const labels = labelTensor(src, idx);
         const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32'));
-        return [loss.dataSync()[0], hits.dataSync()[0]];
+        return [crossEntropy(logits, labels).dataSync()[0] * idx.length, hits.dataSync()[0]];
       });
       lossSum += l;
       correct += c;
     }
-    const n = d.labels.length;
+    const n = src.labels.length;
     return { eval_loss: lossSum / n, eval_accuracy: correct / n, eval_samples: n };
   });
 }
 
-export function imageClassificationTask(model: ImageClassifier, train: ImageClassificationData, validation: ImageClassificationData | null): TrainTask {
+export function classificationTask(model: PretrainedModel, train: ClassificationSource, validation: ClassificationSource | null): TrainTask {
   return {
     kind: 'classification',
     model,
     numExamples: train.labels.length,
-    loss: (idx) => tf.tidy(() => {
-      const logits = model.forward(pixelBatch(train, idx)) as tf.Tensor2D;
-      return crossEntropy(logits, tf.tensor1d(Int32Array.from(idx, (j) => train.labels[j]), 'int32'));
-    }),
+    loss: (idx) => tf.tidy(() => crossEntropy(model.forward(train.inputs(idx)).logits as tf.Tensor2D, labelTensor(train, idx))),
     evaluate: (bs) => (validation ? classificationMetrics(model, validation, bs) : null),
   };
 }
 
-export interface CausalLm extends Module {
-  /** input_ids [B, T] -> logits [B, T, V]. */
-  forward(inputIds: tf.Tensor): tf.Tensor;
+/** Packed token blocks: ids [n, blockSize]. */
+export interface TokenBlocks {
+  ids: Int32Array;
+  n: number;
+  blockSize: number;
 }
 
-/** Packed token blocks: ids [N, T]. Perplexity is exp of the mean token loss. */
-export function causalLmTask(model: CausalLm, train: { ids: Int32Array; n: number; blockSize: number }, validation: { ids: Int32Array; n: number; blockSize: number } | null): TrainTask {
-  const rows = (d: { ids: Int32Array; blockSize: number }, idx: Int32Array): tf.Tensor2D => {
-    const T = d.blockSize;
-    const out = new Int32Array(idx.length * T);
-    idx.forEach((j, i) => out.set(d.ids.subarray(j * T, (j + 1) * T), i * T));
-    return tf.tensor2d(out, [idx.length, T], 'int32');
-  };
-  const lossOf = (d: { ids: Int32Array; blockSize: number }, idx: Int32Array): tf.Scalar => tf.tidy(() => {
-    const ids = rows(d, idx);
-    return causalLmLoss(model.forward(ids) as tf.Tensor3D, ids);
+/** Causal LM on packed blocks; perplexity is exp of the mean token loss. */
+export function causalLmTask(model: PretrainedModel, train: TokenBlocks, validation: TokenBlocks | null): TrainTask {
+  const lossOf = (d: TokenBlocks, idx: Int32Array): tf.Scalar => tf.tidy(() => {
+    const ids = gatherRows(d.ids, d.blockSize, idx, [d.blockSize], 'int32');
+    return shiftedCrossEntropy(model.forward({ input_ids: ids }).logits, ids);
   });
   const evaluate = (bs: number): EvalMetrics | null => {
     if (!validation) return null;

@@ -2,28 +2,34 @@
 // accumulation, cancel/pause, early stopping, tensor hygiene.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Module } from '../nn/module';
+import { PretrainedModel, type InputName, type ModelInputs, type ModelOutput } from '../models/types';
 import { Linear } from '../nn/layers/linear';
 import type { ImageClassificationData } from '../data/dataset';
 import { resolveTrainingArguments, type TrainingArguments } from './args';
 import type { TrainEvent } from './events';
 import { MemoryCheckpointStore } from './store';
-import { imageClassificationTask, type ImageClassifier } from './task';
+import { classificationTask, imageSource } from './task';
 import { Trainer } from './trainer';
 import { Rng } from './rng';
 
-class TinyNet extends Module implements ImageClassifier {
+class TinyNet extends PretrainedModel {
   readonly typeName = 'TinyNet';
+  readonly config = {};
+  readonly task = 'image-classification' as const;
+  readonly requiredInputs: readonly InputName[] = ['pixel_values'];
   constructor(seed: number) {
     super();
     this.registerModule('fc1', new Linear(6, 8, { seed }));
     this.registerModule('fc2', new Linear(8, 3, { seed: seed + 1 }));
   }
-  forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const h = tf.relu((this.child('fc1') as Linear).forward(x.reshape([x.shape[0], 6])));
-      return (this.child('fc2') as Linear).forward(h);
-    });
+  forward(inputs: ModelInputs): ModelOutput {
+    const x = this.requireInput(inputs, 'pixel_values');
+    return {
+      logits: tf.tidy(() => {
+        const h = tf.relu((this.child('fc1') as Linear).forward(x.reshape([x.shape[0], 6])));
+        return (this.child('fc2') as Linear).forward(h);
+      }),
+    };
   }
 }
 
@@ -41,7 +47,7 @@ function blobs(n: number, seed: number): ImageClassificationData {
 
 function setup(args: Partial<TrainingArguments>, store?: MemoryCheckpointStore): { trainer: Trainer; model: TinyNet } {
   const model = new TinyNet(7);
-  const task = imageClassificationTask(model, blobs(40, 1), blobs(12, 2));
+  const task = classificationTask(model, imageSource(blobs(40, 1)), imageSource(blobs(12, 2)));
   const a = resolveTrainingArguments({ learning_rate: 0.05, per_device_train_batch_size: 8, max_steps: 8, seed: 3, ...args });
   return { trainer: new Trainer({ task, args: a, store }), model };
 }

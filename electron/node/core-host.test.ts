@@ -97,12 +97,14 @@ describe('CoreHost', () => {
     const run = await value(client, 'training.start', { adapterName: 'a', config: {}, hyper, dataset: { kind: 'sample' } });
     const job = workers[0].deps.trainer.job!;
     job.step(1, 1);
-    const ckpt = job.checkpoint(5);
+    job.checkpoint(5);
     await value(client, 'app.info', {});
-    let release!: () => void;
-    workers[0].deps.engines[0].exportGate = new Promise((r) => (release = r));
     await value(client, 'training.cancel', { runId: run.runId });
     job.finish('cancelled');
+    await value(client, 'app.info', {});
+    await value(client, 'adapters.load', { path: '/x', adapterName: 'x' });
+    let release!: () => void;
+    workers[0].deps.engines[0].exportGate = new Promise((r) => (release = r));
     const inflight = client.call('export.adapter', { adapterName: 'x', dir: '/o' });
     await new Promise((r) => setTimeout(r, 5));
     workers[0].crash(134);
@@ -114,7 +116,6 @@ describe('CoreHost', () => {
     // The run had ended (cancelled) before the crash, so nothing is offered for resuming.
     expect(crash).toEqual({ type: 'worker.crashed', reason: 'the core worker exited with code 134', lastCheckpoint: null });
     expect(events.at(-1)).toEqual({ type: 'worker.restarted' });
-    void ckpt;
 
     // A crash during a live run offers its last checkpoint, also in later snapshots.
     await value(client, 'model.openSample', {});

@@ -145,7 +145,7 @@ export const validationReportSchema = z.object({
   baseParams: nonNegInt,
   /** totalBoftParams / (baseParams + totalBoftParams). */
   trainableShare: finite,
-  /** Size of adapter_model.safetensors this config would write (fp32). */
+  /** fp32 bytes of the boft_R and boft_s tensors this config would save (the file adds a small JSON header, and biases / modules_to_save where configured). */
   adapterBytes: nonNegInt,
 });
 export type ValidationReport = z.infer<typeof validationReportSchema>;

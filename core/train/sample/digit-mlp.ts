@@ -2,7 +2,9 @@
 // a Hugging Face-style folder (config.json + model.safetensors). Its Linear layers have
 // in_features 64 and 128, which split into BOFT blocks of 2, 4, 8, 16 or 32.
 import * as tf from '@tensorflow/tfjs';
-import { Module, Layer } from '../../nn/module';
+import type { Layer } from '../../nn/module';
+import { PretrainedModel, type InputName, type ModelInputs, type ModelOutput } from '../../models/types';
+import type { RawConfig } from '../../models/config';
 import { Linear } from '../../nn/layers/linear';
 import { gelu } from '../../nn/functional';
 import { deriveSeed } from '../../nn/init';
@@ -23,7 +25,7 @@ export interface DigitMlpConfig {
   label2id: Record<string, number>;
 }
 
-export function digitMlpConfig(imageSize = 8, hidden = 128, labels = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']): DigitMlpConfig {
+export function digitMlpConfig(imageSize = 8, hidden = 128, labels = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']): DigitMlpConfig & RawConfig {
   return {
     architectures: [DIGIT_MLP_ARCH], model_type: 'digit_mlp', image_size: imageSize, num_channels: 1, hidden_size: hidden,
     num_labels: labels.length, hidden_act: 'gelu',
@@ -32,11 +34,16 @@ export function digitMlpConfig(imageSize = 8, hidden = 128, labels = ['0', '1', 
 }
 
 /** pixel_values [B, 1, S, S] → flatten → fc1 → GELU → fc2 → GELU → classifier → logits [B, num_labels]. */
-export class DigitMLP extends Module {
+export class DigitMLP extends PretrainedModel {
   readonly typeName = DIGIT_MLP_ARCH;
+  readonly task = 'image-classification' as const;
+  readonly requiredInputs: readonly InputName[] = ['pixel_values'];
+  readonly config: DigitMlpConfig & RawConfig;
 
-  constructor(readonly config: DigitMlpConfig, seed = 0) {
+  constructor(rawConfig: RawConfig, seed = 0) {
     super();
+    const config = parseDigitMlpConfig(rawConfig, 'config.json');
+    this.config = config;
     const d = config.num_channels * config.image_size * config.image_size;
     this.registerModule('fc1', new Linear(d, config.hidden_size, { seed: deriveSeed(seed, 1) }));
     this.registerModule('fc2', new Linear(config.hidden_size, config.hidden_size, { seed: deriveSeed(seed, 2) }));
@@ -47,18 +54,20 @@ export class DigitMLP extends Module {
     return this.child(name) as Layer; // children may be BOFT wrappers after getPeftModel
   }
 
-  forward(pixelValues: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const x = pixelValues.reshape([pixelValues.shape[0], -1]); // [B, C·S·S]
+  forward(inputs: ModelInputs): ModelOutput {
+    const px = this.requireInput(inputs, 'pixel_values');
+    const logits = tf.tidy(() => {
+      const x = px.reshape([px.shape[0], -1]); // [B, C·S·S]
       const h1 = gelu(this.layer('fc1').forward(x));
       const h2 = gelu(this.layer('fc2').forward(h1));
       return this.layer('classifier').forward(h2);
     });
+    return { logits };
   }
 }
 
 /** Checks a parsed config.json; errors name the field and what is expected. */
-export function parseDigitMlpConfig(json: unknown, source: string): DigitMlpConfig {
+export function parseDigitMlpConfig(json: unknown, source: string): DigitMlpConfig & RawConfig {
   const c = json as Partial<DigitMlpConfig>;
   if (!c || !Array.isArray(c.architectures) || c.architectures[0] !== DIGIT_MLP_ARCH) {
     throw new Error(`${source}: architectures=${JSON.stringify(c?.architectures)} is not [${DIGIT_MLP_ARCH}]`);
@@ -66,12 +75,12 @@ export function parseDigitMlpConfig(json: unknown, source: string): DigitMlpConf
   for (const k of ['image_size', 'num_channels', 'hidden_size', 'num_labels'] as const) {
     if (!Number.isInteger(c[k]) || (c[k] as number) < 1) throw new Error(`${source}: ${k}=${JSON.stringify(c[k])} must be a positive integer`);
   }
-  return c as DigitMlpConfig;
+  return c as DigitMlpConfig & RawConfig;
 }
 
 /** Builds the model from config.json and model.safetensors bytes (strict: every tensor must match). */
 export function loadDigitMlp(configJson: unknown, weights: Uint8Array, source: string): DigitMLP {
-  const model = new DigitMLP(parseDigitMlpConfig(configJson, `${source}/config.json`));
+  const model = new DigitMLP(parseDigitMlpConfig(configJson, `${source}/config.json`) as RawConfig);
   const tensors = tensorsFromFile(parseSafetensors(weights, `${source}/model.safetensors`));
   try {
     loadStateDict(model, tensors, { strict: true });

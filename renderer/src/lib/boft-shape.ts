@@ -56,14 +56,13 @@ export function validBlockSizes(d: number, factors: number): number[] {
   return sizes;
 }
 
-/** The valid block sizes nearest to `want` (at most `n`), to suggest as fixes. */
+/** The valid block sizes nearest to `want` in log scale (at most `n`, nearest first), to suggest as fixes. */
 export function nearestValidBlockSizes(d: number, factors: number, want: number, n = 3): number[] {
   return validBlockSizes(d, factors)
     .map((b) => ({ b, dist: Math.abs(Math.log2(b) - Math.log2(Math.max(want, 1))) }))
     .sort((x, y) => x.dist - y.dist || x.b - y.b)
     .slice(0, n)
-    .map((x) => x.b)
-    .sort((x, y) => x - y);
+    .map((x) => x.b);
 }
 
 export interface LayerDims {

@@ -5,6 +5,8 @@ import { createClient, memoryTransport, StudioError, type StudioClient } from '.
 import { createLocalEndpoint, EventHub } from '../../../electron/shared/endpoint';
 import type { Handlers } from '../../../electron/shared/dispatcher';
 import type { AdapterInfo, ModelSummary, ModuleNode, RunSummary, StudioEvent } from '../api';
+import { createStudioStore, type StudioStore } from '../store';
+import { bindStore } from '../store/bind';
 
 type Node = Omit<ModuleNode, 'parent' | 'depth' | 'name' | 'totalParams' | 'childCount'>;
 
@@ -113,4 +115,27 @@ export function fakeStudio(over: Partial<Handlers> = {}): FakeStudio {
 /** Lets queued microtasks and transport hops settle. */
 export async function settle(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise<void>((r) => setTimeout(r, 0));
+}
+
+
+export interface TestStore {
+  store: StudioStore;
+  fake: FakeStudio;
+  /** Runs the callbacks the store scheduled for the next frame; returns how many ran. */
+  frame(): number;
+}
+
+export function testStore(over: Partial<Handlers> = {}, debounceMs = 5): TestStore {
+  const fake = fakeStudio(over);
+  const queued: (() => void)[] = [];
+  const store = createStudioStore({ api: fake.client, debounceMs, schedule: (fn) => queued.push(fn) });
+  bindStore(fake.client, store);
+  return {
+    store, fake,
+    frame: () => {
+      const fns = queued.splice(0);
+      fns.forEach((f) => f());
+      return fns.length;
+    },
+  };
 }

@@ -1,0 +1,58 @@
+// Every architecture of the zoo against transformers 5.18 on tiny random checkpoints written
+// by core/tools/make-model-fixtures.py: logits within 1e-4 (max-norm relative), loss within
+// 1e-5 relative, on the backend this project runs (cpu or wasm).
+import * as tf from '@tensorflow/tfjs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPretrainedModel, readInputTensors, type LoadedModel } from '../node/checkpoint';
+import { disposeMap, inputsOf, maxRelError, scalarRelError } from './fixture-helpers';
+
+const FIXTURES = join(__dirname, '..', 'testing', 'fixtures', 'models');
+
+const CASES: [string, string][] = [
+  ['vit', 'io'],
+  ['dinov2', 'io'],
+  ['dinov2', 'io_interp'],
+  ['bert', 'io'],
+  ['gpt2', 'io'],
+  ['llama', 'io'],
+  ['llama_bf16_sharded', 'io'],
+  ['mistral_fp16', 'io'],
+  ['qwen2', 'io'],
+];
+
+describe.each(CASES)('%s (%s)', (name, ioName) => {
+  let loaded: LoadedModel;
+  let io: Map<string, tf.Tensor>;
+
+  beforeAll(() => {
+    loaded = loadPretrainedModel(join(FIXTURES, name));
+    io = readInputTensors(join(FIXTURES, name, `${ioName}.safetensors`));
+  });
+
+  afterAll(() => {
+    loaded.model.dispose();
+    disposeMap(io);
+  });
+
+  it('gives transformers logits and loss', () => {
+    const out = loaded.model.forward(inputsOf(io));
+    expect(maxRelError(out.logits, io.get('logits') as tf.Tensor)).toBeLessThan(1e-4);
+    expect(out.loss).toBeDefined();
+    expect(scalarRelError(out.loss as tf.Tensor, io.get('loss') as tf.Tensor)).toBeLessThan(1e-5);
+    out.logits.dispose();
+    out.loss?.dispose();
+  });
+
+  it('leaves no tensor behind across repeated forwards', () => {
+    const run = () => {
+      const out = loaded.model.forward(inputsOf(io));
+      out.logits.dispose();
+      out.loss?.dispose();
+    };
+    run();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) run();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
