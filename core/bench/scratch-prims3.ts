@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, parseBackend } from '../node/backend';
 
-function cpuMs(fn: () => void, reps = 7): number {
+function cpuMs(fn: () => void, reps = 12): number {
   const ts: number[] = [];
   for (let r = 0; r < reps + 1; r++) {
     const t0 = process.cpuUsage();
@@ -11,9 +11,9 @@ function cpuMs(fn: () => void, reps = 7): number {
   }
   ts.shift();
   ts.sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)];
+  return ts[0];
 }
-function time(fn: () => tf.Tensor, reps = 7): string {
+function time(fn: () => tf.Tensor, reps = 12): string {
   return cpuMs(() => tf.tidy(() => { fn().dataSync(); }), reps).toFixed(1);
 }
 

@@ -77,6 +77,18 @@ export interface MatchOptions {
    * head, which it finds through transformers; the model zoo supplies the names here).
    */
   outputLayerNames?: string[];
+  /**
+   * Other names of the module at `key` (the model zoo: transformers 5.x renames ViT/DINOv2
+   * modules in memory but files keep the legacy names the tree uses). A module matches when
+   * its name or any alias does; it is excluded when any of them is excluded.
+   */
+  aliases?: (key: string) => string[];
+}
+
+function checkWithAliases(f: MatchFields, key: string, opts: MatchOptions): MatchResult {
+  const results = [key, ...(opts.aliases?.(key) ?? [])].map((k) => checkTargetModuleExists(f, k));
+  if (results.includes('excluded')) return 'excluded';
+  return results.includes('matched') ? 'matched' : 'unmatched';
 }
 
 /** Module names eligible for matching: not the root, not inside an adapter layer or a wrapper. */
@@ -116,7 +128,7 @@ export interface MatchReport {
 export function matchModules(f: MatchFields, root: Module, opts: MatchOptions = {}): MatchReport {
   const resolved = resolveTargets(f, root, opts);
   const report: MatchReport = { matched: [], excluded: [], unmatched: [] };
-  for (const [key] of candidateModules(root)) report[checkTargetModuleExists(resolved, key)].push(key);
+  for (const [key] of candidateModules(root)) report[checkWithAliases(resolved, key, opts)].push(key);
   return report;
 }
 

@@ -152,7 +152,7 @@ describe('BOFTConv2d', () => {
     const W = values(base.weight);
     const Wm = mergedRows64(W, 6, 12, [A]);
     const x = tf.tensor(Float32Array.from(randn64(2 * 4 * 7 * 6, 12)), [2, 4, 7, 6]) as tf.Tensor4D;
-    const ref = conv2d(x, tf.tensor(Float32Array.from(Wm), base.weight.shape) as tf.Tensor4D, base.bias as tf.Tensor1D, base.options);
+    const ref = conv2d(x, tf.tensor4d(Float32Array.from(Wm), base.weight.shape as [number, number, number, number]), base.bias as tf.Tensor1D, base.options);
     const y = layer.forward(x);
     expect(y.shape).toEqual(ref.shape);
     expect(relErr(values(y), values(ref))).toBeLessThan(TOL);

@@ -1,5 +1,5 @@
 // Every architecture of the zoo against transformers 5.18 on tiny random checkpoints written
-// by core/tools/make-model-fixtures.py: logits within 1e-4 (max-norm relative), loss within
+// by core/tools/make-model-fixtures.py: logits within 1e-5 (max-norm relative; the issue asks 1e-4), loss within
 // 1e-5 relative, on the backend this project runs (cpu or wasm).
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ describe.each(CASES)('%s (%s)', (name, ioName) => {
 
   it('gives transformers logits and loss', () => {
     const out = loaded.model.forward(inputsOf(io));
-    expect(maxRelError(out.logits, io.get('logits') as tf.Tensor)).toBeLessThan(1e-4);
+    expect(maxRelError(out.logits, io.get('logits') as tf.Tensor)).toBeLessThan(1e-5);
     expect(out.loss).toBeDefined();
     expect(scalarRelError(out.loss as tf.Tensor, io.get('loss') as tf.Tensor)).toBeLessThan(1e-5);
     out.logits.dispose();

@@ -26,16 +26,48 @@ export function dinov2ToFileNames(path: string): string {
     .replace(/(^|\.)attention\.o_proj(?=\.|$)/, '$1attention.output.dense');
 }
 
+/** ViT, tree (file) names → transformers 5.x in-memory names; identity off the encoder. */
+export function vitToInMemoryNames(path: string): string {
+  return path
+    .replace(/(^|\.)encoder\.layer\.(\d+)\.attention\.attention\.(query|key|value)(?=\.|$)/, (_m, pre: string, i: string, x: string) => `${pre}layers.${i}.attention.${x[0]}_proj`)
+    .replace(/(^|\.)encoder\.layer\.(\d+)\.attention\.output\.dense(?=\.|$)/, '$1layers.$2.attention.o_proj')
+    .replace(/(^|\.)encoder\.layer\.(\d+)\.intermediate\.dense(?=\.|$)/, '$1layers.$2.mlp.fc1')
+    .replace(/(^|\.)encoder\.layer\.(\d+)\.output\.dense(?=\.|$)/, '$1layers.$2.mlp.fc2')
+    .replace(/(^|\.)encoder\.layer\.(\d+)(?=\.|$)/, '$1layers.$2');
+}
+
+export function dinov2ToInMemoryNames(path: string): string {
+  return path
+    .replace(/(^|\.)attention\.attention\.(query|key|value)(?=\.|$)/, (_m, pre: string, x: string) => `${pre}attention.${x[0]}_proj`)
+    .replace(/(^|\.)attention\.output\.dense(?=\.|$)/, '$1attention.o_proj');
+}
+
+/** How one architecture's adapters name modules; identity for the architectures not renamed. */
+export interface ZooNaming extends AdapterNaming {
+  /** Tree path → its other names (for target_modules written under transformers 5.x). */
+  aliases: (treePath: string) => string[];
+}
+
+function aliasesVia(map: (p: string) => string): (p: string) => string[] {
+  return (p) => {
+    const other = map(p);
+    return other === p ? [] : [other];
+  };
+}
+
 /**
  * Per config.json `model_type`. Files are written with the legacy names: they are what
- * checkpoints hold, what PEFT under transformers 4.x writes, and what PEFT 0.21 converts on
- * load under 5.x.
+ * checkpoints hold and what PEFT under transformers 4.x reads and writes.
  */
-export const ADAPTER_NAMINGS: Record<string, AdapterNaming> = {
-  vit: { toModel: vitToFileNames, toFile: identity },
-  dinov2: { toModel: dinov2ToFileNames, toFile: identity },
+export const ZOO_NAMINGS: Record<string, ZooNaming> = {
+  vit: { toModel: vitToFileNames, toFile: identity, aliases: aliasesVia(vitToInMemoryNames) },
+  dinov2: { toModel: dinov2ToFileNames, toFile: identity, aliases: aliasesVia(dinov2ToInMemoryNames) },
 };
 
+export function zooNamingFor(modelType: unknown): ZooNaming {
+  return (typeof modelType === 'string' ? ZOO_NAMINGS[modelType] : undefined) ?? { toModel: identity, toFile: identity, aliases: () => [] };
+}
+
 export function registerZooNamings(): void {
-  for (const [modelType, naming] of Object.entries(ADAPTER_NAMINGS)) registerAdapterNaming(modelType, naming);
+  for (const [modelType, naming] of Object.entries(ZOO_NAMINGS)) registerAdapterNaming(modelType, { toModel: naming.toModel, toFile: naming.toFile });
 }

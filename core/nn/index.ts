@@ -10,3 +10,4 @@ export * from './layers/containers';
 export * from './layers/embedding';
 export * from './layers/norm';
 export * from './layers/activation';
+export * from './attention';

@@ -233,3 +233,67 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   }
   return scale === 0 ? err : err / scale;
 }
+
+export interface Attn64Options {
+  /** Additive, indexed [b][j] (a padding mask over keys), or undefined. */
+  keyMask?: number[][];
+  causal?: boolean;
+  scale?: number;
+}
+
+/**
+ * softmax(q·k·scale + mask)·v by definition. q: [B, H, Tq, D], k/v: [B, Hkv, Tk, D]; query
+ * head h uses kv head ⌊h·Hkv/H⌋; causal keeps keys j ≤ i + Tk − Tq.
+ */
+export function attention64(q: A64, k: A64, v: A64, o: Attn64Options = {}): A64 {
+  const [b, h, tq, d] = q.shape;
+  const [, hkv, tk, dv] = v.shape;
+  const scale = o.scale ?? 1 / Math.sqrt(d);
+  const out = new Float64Array(b * h * tq * dv);
+  for (let bi = 0; bi < b; bi++) for (let hi = 0; hi < h; hi++) {
+    const kh = Math.floor((hi * hkv) / h);
+    for (let i = 0; i < tq; i++) {
+      const s: number[] = [];
+      for (let j = 0; j < tk; j++) {
+        if (o.causal && j > i + tk - tq) continue;
+        let dot = 0;
+        for (let e = 0; e < d; e++) dot += q.data[((bi * h + hi) * tq + i) * d + e] * k.data[((bi * hkv + kh) * tk + j) * d + e];
+        s[j] = dot * scale + (o.keyMask ? o.keyMask[bi][j] : 0);
+      }
+      const m = Math.max(...s.filter((x) => x !== undefined));
+      let z = 0;
+      s.forEach((x, j) => {
+        s[j] = Math.exp(x - m);
+        z += s[j];
+      });
+      for (let e = 0; e < dv; e++) {
+        let acc = 0;
+        s.forEach((p, j) => {
+          acc += (p / z) * v.data[((bi * hkv + kh) * tk + j) * dv + e];
+        });
+        out[((bi * h + hi) * tq + i) * dv + e] = acc;
+      }
+    }
+  }
+  return { data: out, shape: [b, h, tq, dv] };
+}
+
+/**
+ * LLaMA rotary embedding by definition, in float64: for pair (i, i + D/2) at position p the
+ * angle is p / theta^(2i/D) and (x₁, x₂) -> (x₁cos − x₂sin, x₂cos + x₁sin). x: [B, H, T, D].
+ */
+export function rope64(x: A64, positions: number[][], theta: number): A64 {
+  const [b, h, t, d] = x.shape;
+  const half = d / 2;
+  const y = new Float64Array(x.data.length);
+  for (let bi = 0; bi < b; bi++) for (let hi = 0; hi < h; hi++) for (let ti = 0; ti < t; ti++) {
+    const base = ((bi * h + hi) * t + ti) * d;
+    for (let i = 0; i < half; i++) {
+      const ang = positions[bi][ti] / Math.pow(theta, (2 * i) / d);
+      const [x1, x2] = [x.data[base + i], x.data[base + half + i]];
+      y[base + i] = x1 * Math.cos(ang) - x2 * Math.sin(ang);
+      y[base + half + i] = x2 * Math.cos(ang) + x1 * Math.sin(ang);
+    }
+  }
+  return { data: y, shape: x.shape.slice() };
+}

@@ -137,16 +137,14 @@ def make_arch(name: str, cls, config, inputs, save_kw=None, dtype=None):
     torch.manual_seed(0)
     model = cls(config)
     redraw(model, seed=len(name))
-    if dtype is not None:
-        # The checkpoint is stored in half precision; the reference runs its fp32 upcast.
-        model = model.to(dtype).to(torch.float32)
-    model.eval()
-    out = run(model, inputs)
-    if dtype is not None:
-        model.to(dtype)
-    save_checkpoint(model, d, **(save_kw or {}))
-    if dtype is not None:
-        model.to(torch.float32)
+    if dtype is None:
+        out = run(model, inputs)
+        save_checkpoint(model, d, **(save_kw or {}))
+    else:
+        # Stored in half precision; the reference is transformers loading that file as fp32
+        # (converting the model in memory would also round buffers such as RoPE's inv_freq).
+        save_checkpoint(model.to(dtype), d, **(save_kw or {}))
+        out = run(load(cls, d), inputs)
     write_io(d / "io.safetensors", inputs, out)
     return d
 

@@ -92,9 +92,9 @@ function dims(l: FixtureLayer): [number, number] | null {
 }
 
 /** Recomputes `out` from the weights stored under `prefix` (base / merged). */
-function checkAffine(c: FixtureCase, l: FixtureLayer, prefix: string, out: string): void {
+function checkAffine(c: FixtureCase, l: FixtureLayer, prefix: string, out: string, biasPrefix = prefix): void {
   const d = dims(l);
-  const bias = c.tensors.has(`${prefix}.${l.path}.bias`) ? f64(c, `${prefix}.${l.path}.bias`) : null;
+  const bias = c.tensors.has(`${biasPrefix}.${l.path}.bias`) ? f64(c, `${biasPrefix}.${l.path}.bias`) : null;
   const y = fixtureTensor(c, `${out}.${l.path}`);
   if (l.type === 'Conv2d') {
     const want = conv2d(l, f64(c, `x.${l.path}`), fixtureTensor(c, `x.${l.path}`).shape, f64(c, `${prefix}.${l.path}.weight`), bias);
@@ -122,7 +122,7 @@ describe('golden fixtures', () => {
       for (const l of c.spec.layers) {
         checkAffine(c, l, 'merged', 'y_merged');
         // Trained biases live in the base layer, so disabling the adapter keeps them (see notes).
-        if (!perturbedBias.has(name) && !(l.path === 'classifier')) checkAffine(c, l, 'base', 'y_disabled');
+        checkAffine(c, l, 'base', 'y_disabled', perturbedBias.has(name) ? 'merged' : 'base');
       }
       disposeFixtureCase(c);
       expect(tf.memory().numTensors).toBe(before);

@@ -1,11 +1,9 @@
-// Opening models through core: the embedded sample (assets/sample/model, a DigitMLP) and
-// Hugging Face-style folders through the model zoo (core/node/checkpoint loadPretrainedModel).
+// Opening models through core's model zoo (core/node/checkpoint loadPretrainedModel): any
+// Hugging Face-style folder, and the embedded sample (assets/sample/model, a DigitMLP).
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { loadPretrainedModel } from '../../../core/node/checkpoint';
 import { architectureOf } from '../../../core/models/registry';
-import { DIGIT_MLP_ARCH, loadDigitMlp } from '../../../core/train/sample/digit-mlp';
 import { StudioError } from '../../shared/contract';
 import { throwIfCancelled } from '../../shared/dispatcher';
 import type { LoadedModel, ModelProvider } from '../ports';
@@ -14,12 +12,10 @@ export class CoreModels implements ModelProvider {
   /** `sampleDir` holds model/ (config.json, model.safetensors) and data/. */
   constructor(private readonly sampleDir: string) {}
 
+  /** The sample's DigitMLP is a zoo architecture, so it loads like any model folder. */
   async openSample(signal: AbortSignal): Promise<LoadedModel> {
-    const dir = join(this.sampleDir, 'model');
-    const [config, weights] = await Promise.all([readFile(join(dir, 'config.json'), 'utf8'), readFile(join(dir, 'model.safetensors'))]);
-    throwIfCancelled(signal, 'opening the sample');
-    const root = loadDigitMlp(JSON.parse(config), new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), dir);
-    return { name: 'Digits sample', architecture: DIGIT_MLP_ARCH, source: { kind: 'sample' }, root, dispose: () => root.dispose() };
+    const loaded = await this.openFolder(join(this.sampleDir, 'model'), signal);
+    return { ...loaded, name: 'Digits sample', source: { kind: 'sample' } };
   }
 
   async openFolder(path: string, signal: AbortSignal): Promise<LoadedModel> {

@@ -4,14 +4,14 @@ import { useMemo } from 'react';
 import type { LayerValidation } from '../api';
 import { optionsWithinBudget } from '../lib/boft-shape';
 import { localFieldErrors, type Preset } from '../store/config-slice';
-import { useStudio } from '../store/context';
+import { usePick } from '../store/context';
 import { blockProblems, liveFigures, targetedDims } from '../store/selectors';
 import { ConfigForm } from './ConfigForm';
 import { fmtBytes, fmtInt, NumberField } from './fields';
 import { ModuleTree } from './ModuleTree';
 
 function Figures() {
-  const { rows, config, model, report, reportConfig, validating } = useStudio((s) => s);
+  const { rows, config, model, report, reportConfig, validating } = usePick((s) => ({ rows: s.rows, config: s.config, model: s.model, report: s.report, reportConfig: s.reportConfig, validating: s.validating }));
   const f = liveFigures(rows, config, model?.numParams ?? 0, report, reportConfig === config);
   return (
     <dl className="figures" data-testid="figures" aria-live="polite">
@@ -25,7 +25,7 @@ function Figures() {
 }
 
 function Problems() {
-  const { rows, config, report, reportConfig, setField } = useStudio((s) => s);
+  const { rows, config, report, reportConfig, setField } = usePick((s) => ({ rows: s.rows, config: s.config, report: s.report, reportConfig: s.reportConfig, setField: s.setField }));
   const local = blockProblems(rows, config);
   const service = report && reportConfig === config ? report.layers.filter((l): l is Extract<LayerValidation, { status: 'invalid' }> => l.status === 'invalid') : [];
   if (local.length === 0 && service.length === 0) return null;
@@ -50,7 +50,7 @@ function Problems() {
 }
 
 function BudgetHelper() {
-  const { rows, config, budget, setBudget, setField } = useStudio((s) => s);
+  const { rows, config, budget, setBudget, setField } = usePick((s) => ({ rows: s.rows, config: s.config, budget: s.budget, setBudget: s.setBudget, setField: s.setField }));
   const dims = targetedDims(rows, config);
   const options = useMemo(() => optionsWithinBudget(dims, budget).slice(0, 8), [dims.length, rows, config.target_modules, config.exclude_modules, config.layers_to_transform, budget]);
   return (
@@ -82,7 +82,11 @@ const PRESETS: { id: Preset; label: string }[] = [
 ];
 
 function Picker() {
-  const s = useStudio((x) => x);
+  const s = usePick((x) => ({
+    viewTree: x.viewTree, config: x.config, report: x.report, reportConfig: x.reportConfig, expanded: x.expanded, query: x.query, typeFilter: x.typeFilter,
+    focusedKey: x.focusedKey, toggleExpanded: x.toggleExpanded, setTargeted: x.setTargeted, setQuery: x.setQuery, toggleType: x.toggleType,
+    setFocused: x.setFocused, expandAll: x.expandAll, collapseAll: x.collapseAll,
+  }));
   const serviceLayers = useMemo(() => new Map((s.report && s.reportConfig === s.config ? s.report.layers : []).map((l) => [l.path, l])), [s.report, s.reportConfig, s.config]);
   if (!s.viewTree) return null;
   return (
@@ -95,7 +99,7 @@ function Picker() {
 }
 
 export function ConfigEditor() {
-  const { config, setField, applyPreset, report, reportConfig, validationError, configNotice } = useStudio((s) => s);
+  const { config, setField, applyPreset, report, reportConfig, validationError, configNotice } = usePick((s) => ({ config: s.config, setField: s.setField, applyPreset: s.applyPreset, report: s.report, reportConfig: s.reportConfig, validationError: s.validationError, configNotice: s.configNotice }));
   const errors = { ...localFieldErrors(config) };
   if (report && reportConfig === config) for (const e of report.configErrors) errors[e.field] ??= e.message;
   return (

@@ -1,0 +1,130 @@
+// bench:ui page: the real ModuleTree and LineChart on synthetic data, driven step by step
+// while a requestAnimationFrame gap monitor and a 'longtask' observer record the longest
+// frame. Playwright calls window.boftBench.run() and writes the result to docs.
+import { useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { flushSync } from 'react-dom';
+import { DEFAULT_CONFIG, type BoftConfig, type ModuleRow } from '../api';
+import { LineChart, type ChartData } from '../components/LineChart';
+import { ModuleTree } from '../components/ModuleTree';
+import { Series } from '../lib/series';
+import { allKeys, buildViewTree, type ViewNode } from '../lib/tree';
+import '../styles.css';
+import 'uplot/dist/uPlot.min.css';
+
+const lin = (path: string, i: number, o: number): ModuleRow => ({ path, type: 'Linear', inFeatures: i, outFeatures: o, rotatedDim: i, numParams: i * o, adaptable: true });
+const box = (path: string, type: string): ModuleRow => ({ path, type, numParams: 0, adaptable: false });
+
+/** 100 blocks × 100 Linear layers of distinct widths: nothing folds, 10,000 real rows. */
+export function wideRows(): ModuleRow[] {
+  const rows: ModuleRow[] = [box('', 'Synthetic')];
+  for (let i = 0; i < 100; i++) {
+    rows.push(box(`blocks.b${i}`, 'Block'));
+    for (let j = 0; j < 100; j++) rows.push(lin(`blocks.b${i}.l${j}`, 64 + 8 * j, 64));
+  }
+  return rows;
+}
+
+/** Llama-7B-shaped: 32 decoder layers of q/k/v/o + gate/up/down, norms, embeddings, head. */
+export function llamaRows(): ModuleRow[] {
+  const rows: ModuleRow[] = [box('', 'LlamaForCausalLM'), box('model', 'LlamaModel'), { ...box('model.embed_tokens', 'Embedding'), numParams: 32000 * 4096 }, box('model.layers', 'ModuleList')];
+  for (let i = 0; i < 32; i++) {
+    const p = `model.layers.${i}`;
+    rows.push(box(p, 'LlamaDecoderLayer'), box(`${p}.self_attn`, 'LlamaAttention'));
+    for (const n of ['q_proj', 'k_proj', 'v_proj', 'o_proj']) rows.push(lin(`${p}.self_attn.${n}`, 4096, 4096));
+    rows.push(box(`${p}.mlp`, 'LlamaMLP'), lin(`${p}.mlp.gate_proj`, 4096, 11008), lin(`${p}.mlp.up_proj`, 4096, 11008), lin(`${p}.mlp.down_proj`, 11008, 4096));
+    rows.push(box(`${p}.mlp.act_fn`, 'SiLU'), box(`${p}.input_layernorm`, 'LlamaRMSNorm'), box(`${p}.post_attention_layernorm`, 'LlamaRMSNorm'));
+  }
+  rows.push(box('model.norm', 'LlamaRMSNorm'), lin('lm_head', 4096, 32000));
+  return rows;
+}
+
+interface TreeState { root: ViewNode; expanded: Set<string>; query: string; config: BoftConfig }
+let setTree: (s: TreeState) => void = () => undefined;
+let chartVersion = 0;
+let setChartVersion: (v: number) => void = () => undefined;
+const series = new Series(1 << 17);
+
+function Bench() {
+  const [tree, st] = useState<TreeState | null>(null);
+  const [version, sv] = useState(0);
+  setTree = st;
+  setChartVersion = sv;
+  const data = (): ChartData => ({ x: series.x(), lines: [{ label: 'train loss', color: '#2563eb', y: series.y(), smoothable: true }] });
+  return (
+    <div style={{ width: 1280, display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 12 }}>
+      <div>{tree ? (
+        <ModuleTree
+          root={tree.root} config={tree.config} serviceLayers={new Map()} expanded={tree.expanded} query={tree.query} typeFilter={new Set()} focusedKey={null} height={600}
+          onToggleExpanded={() => undefined} onSetTargeted={() => undefined} onQuery={() => undefined} onToggleType={() => undefined} onFocus={() => undefined} onExpandAll={() => undefined} onCollapseAll={() => undefined}
+        />
+      ) : null}</div>
+      <div><LineChart title="Loss (bench)" testId="bench-chart" version={version} data={data} controls height={300} /></div>
+    </div>
+  );
+}
+
+/** Longest gap between animation frames while `work` runs, plus long tasks seen. */
+async function measure(work: () => Promise<void>): Promise<{ maxFrameMs: number; frames: number; longTasks: number; maxLongTaskMs: number; wallMs: number }> {
+  const gaps: number[] = [];
+  const long: number[] = [];
+  const po = new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push(e.duration)));
+  try { po.observe({ type: 'longtask', buffered: false }); } catch { /* no longtask support */ }
+  let last = performance.now();
+  let running = true;
+  const tick = (t: number): void => {
+    gaps.push(t - last);
+    last = t;
+    if (running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
+  const t0 = performance.now();
+  await work();
+  await frames(3);
+  running = false;
+  po.disconnect();
+  return { maxFrameMs: Math.max(0, ...gaps), frames: gaps.length, longTasks: long.length, maxLongTaskMs: Math.max(0, ...long), wallMs: performance.now() - t0 };
+}
+
+const frames = (n: number): Promise<void> => new Promise((r) => {
+  const step = (k: number): void => { if (k === 0) r(); else requestAnimationFrame(() => step(k - 1)); };
+  step(n);
+});
+
+async function run(): Promise<Record<string, unknown>> {
+  const wide = wideRows();
+  const root = buildViewTree(wide);
+  const all = new Set(['root', ...allKeys(root)]);
+  const config: BoftConfig = { ...DEFAULT_CONFIG, boft_block_size: 8, target_modules: ['l3', 'l50'] };
+  const out: Record<string, unknown> = { modules: wide.length - 1 };
+  out.treeRender = await measure(async () => { flushSync(() => setTree({ root, expanded: all, query: '', config })); await frames(2); });
+  out.treeFilter = await measure(async () => {
+    for (const q of ['l', 'l9', 'l99', 'b42.l9', '']) { flushSync(() => setTree({ root, expanded: all, query: q, config })); await frames(1); }
+  });
+  out.treeScroll = await measure(async () => {
+    const el = document.querySelector<HTMLElement>('[data-testid="module-tree"]');
+    for (let i = 1; i <= 20 && el; i++) { el.scrollTop = i * 13_000; el.dispatchEvent(new Event('scroll')); await frames(1); }
+  });
+  const llama = buildViewTree(llamaRows());
+  out.llama7b = await measure(async () => { flushSync(() => setTree({ root: llama, expanded: new Set(['root', ...allKeys(llama)]), query: '', config: { ...config, target_modules: ['q_proj', 'v_proj'] } })); await frames(2); });
+  for (let i = 0; i < 100_000; i++) series.push(i, 2 * Math.exp(-i / 30_000) + 0.1 * Math.sin(i / 50) + 0.05);
+  out.chart100k = await measure(async () => {
+    for (let f = 0; f < 30; f++) {
+      for (let k = 0; k < 200; k++) { const i = series.length; series.push(i, 2 * Math.exp(-i / 30_000) + 0.05); }
+      setChartVersion(++chartVersion);
+      await frames(1);
+    }
+  });
+  out.chartPoints = series.length;
+  return out;
+}
+
+declare global {
+  interface Window { boftBench?: { run(): Promise<Record<string, unknown>> } }
+}
+
+const el = document.getElementById('root');
+if (el) {
+  createRoot(el).render(<Bench />);
+  window.boftBench = { run };
+}
