@@ -2,6 +2,7 @@
 // same snake_case names and defaults, validated once at construction so that a bad value is
 // reported where the user typed it, not deep inside injection.
 import { z } from 'zod';
+import { pyRegexToJs } from './regex';
 
 export type BiasMode = 'none' | 'all' | 'boft_only';
 
@@ -128,7 +129,7 @@ function checkCombinations(f: BOFTConfigFields): void {
 
 function checkRegex(field: string, pattern: string): void {
   try {
-    new RegExp(pattern);
+    new RegExp(pyRegexToJs(pattern));
   } catch (e) {
     throw new Error(`BOFTConfig: ${field}=${fmt(pattern)} is not a valid regular expression (${(e as Error).message}); allowed: a full-match regex string or a list of names`);
   }

@@ -11,20 +11,11 @@ import { layerGeometry, type AdaptableType } from './geometry';
 import { BOFTLayer } from './layer';
 import { convFilterDetail, convFilterDim } from './conv';
 import { ModulesToSaveWrapper } from './modules-to-save';
+import { fullMatch, pyRegexToJs } from './regex';
 
 export type MatchResult = 'excluded' | 'matched' | 'unmatched';
 
 type MatchFields = Pick<BOFTConfigFields, 'target_modules' | 'exclude_modules' | 'modules_to_save' | 'layers_to_transform' | 'layers_pattern'>;
-
-/** Python `re` syntax that JS spells differently: named groups and backreferences. */
-export function pyRegexToJs(pattern: string): string {
-  return pattern.replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
-}
-
-/** re.fullmatch(pattern, key). */
-export function fullMatch(pattern: string, key: string): boolean {
-  return new RegExp(`^(?:${pyRegexToJs(pattern)})$`).test(key);
-}
 
 function isExcluded(f: MatchFields, key: string): boolean {
   const ex = f.exclude_modules;
@@ -117,6 +108,16 @@ export function resolveTargets(f: MatchFields, root: Module, opts: MatchOptions 
 function isLinearLike(m: Module): boolean {
   const base = m instanceof BOFTLayer ? m.baseLayer : m;
   return base instanceof Linear || base instanceof Conv1D;
+}
+
+function verdictWithAliases(f: MatchFields, key: string, opts: MatchOptions): MatchResult {
+  const own = checkTargetModuleExists(f, key);
+  if (own !== 'unmatched' || !opts.aliases) return own;
+  for (const alias of opts.aliases(key)) {
+    const v = checkTargetModuleExists(f, alias);
+    if (v !== 'unmatched') return v;
+  }
+  return 'unmatched';
 }
 
 export interface MatchReport {

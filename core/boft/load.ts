@@ -9,7 +9,7 @@ import type { TensorEntry } from '../io/safetensors';
 import type { BoftGeometry } from '../math/geometry';
 import type { BOFTConfig } from './config';
 import { isValidPair, validBlockSizes } from './geometry';
-import { matchTargets, type MatchOptions, type MatchedTarget, type TargetPlan } from './inject';
+import { adaptableKind, matchTargets, type MatchOptions, type MatchedTarget, type TargetPlan } from './inject';
 import { BOFTLayer } from './layer';
 import { BOFTModel, type BOFTModelOptions } from './model';
 import { ModulesToSaveWrapper, modulesToSavePaths } from './modules-to-save';
@@ -63,6 +63,35 @@ function geometryFromTensor(t: MatchedTarget, R: TensorEntry, config: BOFTConfig
   return { d: t.d, k, b, m };
 }
 
+/** The adaptable module a file path addresses; the file's keys choose the layers, as PEFT does when it injects from a state dict. */
+function targetAt(root: Module, path: string, src: string): MatchedTarget {
+  let m: Module;
+  try {
+    m = root.getSubmodule(path);
+  } catch {
+    throw new Error(`${src}: adapter tensors for '${path}', which is not a module of this model (a naming mismatch? pass the architecture's name map)`);
+  }
+  const kind = adaptableKind(m);
+  if (!kind) throw new Error(`${src}: adapter tensors for '${path}', a ${m.typeName}; BOFT adapts Linear, Conv1D, Conv2d`);
+  return { path, type: kind.type, d: kind.d, outFeatures: kind.out, detail: kind.detail };
+}
+
+/** PEFT warns (not fails) when the file's layers differ from what the config selects. */
+function compareWithConfig(targets: MatchedTarget[], parsed: ParsedAdapter, root: Module, opts: MatchOptions, warnings: string[]): void {
+  let selected: string[] = [];
+  try {
+    selected = matchTargets(parsed.config, root, opts).map((t) => t.path);
+  } catch (e) {
+    warnings.push(`${parsed.sourceName}: the config's target_modules select nothing in this model (${(e as Error).message}); using the layers named in the file`);
+    return;
+  }
+  const inFile = new Set(targets.map((t) => t.path));
+  const onlyConfig = selected.filter((p) => !inFile.has(p));
+  const onlyFile = [...inFile].filter((p) => !selected.includes(p));
+  if (onlyConfig.length > 0) warnings.push(`${parsed.sourceName}: the config selects [${onlyConfig.join(', ')}] but the file has no tensors for them; they get no adapter`);
+  if (onlyFile.length > 0) warnings.push(`${parsed.sourceName}: the file has tensors for [${onlyFile.join(', ')}], which the config's target_modules do not select; loaded as in the file`);
+}
+
 function stageLayers(parsed: ParsedAdapter, root: Module, opts: LoadAdapterOptions, warnings: string[]): StagedBoft[] {
   const toModel = opts.nameMap ?? identityNames;
   const byPath = new Map<string, Partial<Record<'boft_R' | 'boft_s', TensorEntry>>>();
@@ -74,16 +103,12 @@ function stageLayers(parsed: ParsedAdapter, root: Module, opts: LoadAdapterOptio
     slot[c.param] = e;
     byPath.set(c.path, slot);
   }
-  const targets = matchTargets(parsed.config, root, opts);
-  const known = new Set(targets.map((t) => t.path));
-  const stray = [...byPath.keys()].filter((p) => !known.has(p));
-  if (stray.length > 0) {
-    throw new Error(`${parsed.sourceName}: adapter tensors for '${stray[0]}'${stray.length > 1 ? ` (+${stray.length - 1} more)` : ''} but the config's target_modules do not select that module in this model (selected: ${[...known].slice(0, 8).join(', ')})`);
-  }
+  const targets = [...byPath.keys()].map((path) => targetAt(root, path, parsed.sourceName));
+  compareWithConfig(targets, parsed, root, opts, warnings);
   return targets.map((t) => {
     const slot = byPath.get(t.path);
     if (!slot?.boft_R || !slot.boft_s) {
-      throw new Error(`${parsed.sourceName}: layer '${t.path}' is selected by the config but the file lacks its ${slot?.boft_R ? 'boft_s' : 'boft_R'}`);
+      throw new Error(`${parsed.sourceName}: layer '${t.path}' has ${slot?.boft_R ? 'boft_R but no boft_s' : 'boft_s but no boft_R'}`);
     }
     const geometry = geometryFromTensor(t, slot.boft_R, parsed.config, parsed.sourceName, warnings);
     const wantS = t.type === 'Conv2d' ? [1, t.outFeatures] : [t.outFeatures, 1];

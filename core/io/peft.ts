@@ -147,6 +147,8 @@ export function entryValues(e: TensorEntry): Float32Array {
 export interface AdapterNaming {
   toModel: NameMap;
   toFile: NameMap;
+  /** Other names of a tree path, so target_modules in either naming select it (optional). */
+  aliases?: (treePath: string) => string[];
 }
 
 const namings = new Map<string, AdapterNaming>();

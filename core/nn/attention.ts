@@ -20,7 +20,8 @@ export interface AttentionOptions {
 export function repeatKv(x: tf.Tensor4D, nRep: number): tf.Tensor4D {
   if (nRep === 1) return x.clone();
   const [b, h, t, d] = x.shape;
-  return tf.tidy(() => tf.reshape(tf.tile(tf.reshape(x, [b, h, 1, t, d]), [1, 1, nRep, 1, 1]), [b, h * nRep, t, d]));
+  // Rank-3 tile: tfjs has no tile gradient above rank 4.
+  return tf.tidy(() => tf.reshape(tf.tile(tf.reshape(x, [b * h, 1, t * d]), [1, nRep, 1]), [b, h * nRep, t, d]));
 }
 
 /** attentionMask: [B, Tk] of 1 (attend) / 0 (padding) -> additive [B, 1, 1, Tk]. */

@@ -7,21 +7,6 @@ export type { Conv2dOptions, PaddingMode } from './conv';
 
 type Save = (tensors: tf.Tensor[]) => void;
 
-// x: [N, in], w: [out, in] -> [N, out]. The gradient is written out with explicit
-// transposes so every product is a flag-free 2-D matMul (the fast path on wasm).
-const linearCore = tf.customGrad((...args: (tf.Tensor | Save)[]) => {
-  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, Save];
-  save([x, w]);
-  return {
-    value: tf.matMul(x, tf.transpose(w)),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, ws), tf.matMul(tf.transpose(dy2), xs)];
-    },
-  };
-});
-
 /** y = x Wᵀ + b, as torch.nn.functional.linear. x: [..., in], weight: [out, in], bias: [out]. */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const [outF, inF] = weight.shape;
@@ -33,7 +18,10 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
   }
   return tf.tidy(() => {
     const x2 = tf.reshape(x, [-1, inF]); // [N, in]
-    const y = linearCore(x2, weight) as tf.Tensor2D; // [N, out]
+    // An explicit transpose, then a flag-free 2-D matMul: the fast path on wasm. Its gradient
+    // is flag-free too on wasm (core/math/matmul-kernels) and lazy, so a frozen weight costs
+    // no dW product.
+    const y = tf.matMul(x2 as tf.Tensor2D, tf.transpose(weight) as tf.Tensor2D); // [N, out]
     const yb = bias ? tf.add(y, bias) : y;
     return tf.reshape(yb, [...x.shape.slice(0, -1), outF]);
   });
@@ -137,20 +125,6 @@ export function embedding(ids: tf.Tensor, weight: tf.Tensor2D, paddingIdx?: numb
   });
 }
 
-// x: [N, in], w: [in, out] -> [N, out], with the gradient as flag-free 2-D matMuls.
-const addmmCore = tf.customGrad((...args: (tf.Tensor | Save)[]) => {
-  const [x, w, save] = args as [tf.Tensor2D, tf.Tensor2D, Save];
-  save([x, w]);
-  return {
-    value: tf.matMul(x, w),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2)];
-    },
-  };
-});
-
 /** transformers' Conv1D: y = x W + b with W stored [in, out]. x: [..., in] -> [..., out]. */
 export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const [inF, outF] = weight.shape;
@@ -161,7 +135,7 @@ export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): t
     throw new Error(`Conv1D: bias [${bias.shape}] must be [${outF}] for weight [${weight.shape}]`);
   }
   return tf.tidy(() => {
-    const y = addmmCore(tf.reshape(x, [-1, inF]), weight) as tf.Tensor2D; // [N, out]
+    const y = tf.matMul(tf.reshape(x, [-1, inF]) as tf.Tensor2D, weight as tf.Tensor2D); // [N, out]
     const yb = bias ? tf.add(y, bias) : y;
     return tf.reshape(yb, [...x.shape.slice(0, -1), outF]);
   });

@@ -120,6 +120,15 @@ describe('stateDict / loadStateDict', () => {
     net.dispose();
   });
 
+  it('loading a model its own state dict is a no-op', () => {
+    const net = new Net();
+    const before = snapshot(net);
+    loadStateDict(net, stateDict(net));
+    loadStateDict(net, stateDict(net));
+    expect(snapshot(net)).toEqual(before);
+    net.dispose();
+  });
+
   it('loading leaks no tensors and keeps trainable flags', () => {
     const net = new Net();
     net.head.weight.trainable = false;

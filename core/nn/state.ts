@@ -51,6 +51,10 @@ export function loadStateDict(root: Module, tensors: Map<string, tf.Tensor>, opt
   if (errors.length > 0) {
     throw new Error(`loadStateDict into ${root.typeName}: nothing was loaded; ${errors.join('; ')}`);
   }
-  for (const [name, t] of tensors) byName.get(name)?.assign(t);
+  for (const [name, t] of tensors) {
+    const p = byName.get(name);
+    // Assigning a variable its own data would release that data before re-referencing it.
+    if (p && p.dataId !== t.dataId) p.assign(t);
+  }
   return { missing, unexpected };
 }

@@ -9,6 +9,13 @@ type Loader = () => Promise<{ command: CliCommand }>;
 /** Lazy, so `boft --help` and each command load only what they use. */
 export const COMMANDS: Record<string, Loader> = {
   convert: () => import('./commands/convert'),
+  train: () => import('./commands/train'),
+  demo: () => import('./commands/demo'),
+  run: () => import('./commands/run'),
+  merge: () => import('./commands/merge'),
+  inspect: () => import('./commands/inspect'),
+  serve: () => import('./commands/serve'),
+  start: () => import('./commands/start'),
 };
 
 const consoleIO: CliIO = {
@@ -16,9 +23,9 @@ const consoleIO: CliIO = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-async function overview(): Promise<string> {
+function overview(): string {
   const lines = ['usage: boft <command> [args]   (boft <command> --help for details)', '', 'commands:'];
-  for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${(await load()).command.summary}`);
+  for (const [name, entry] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${entry.summary}`);
   return lines.join('\n');
 }
 
@@ -26,16 +33,16 @@ async function overview(): Promise<string> {
 export async function main(argv: string[], io: CliIO = consoleIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(await overview());
+    io.out(overview());
     return name === undefined ? 2 : 0;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
     io.err(`boft: unknown command '${name}'; valid: ${Object.keys(COMMANDS).join(', ')}\n`);
-    io.err(await overview());
+    io.err(overview());
     return 2;
   }
-  const { command } = await load();
+  const { command } = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(command.usage);
     return 0;

@@ -51,3 +51,32 @@ export class JsonlWriter {
     appendFileSync(this.path, JSON.stringify(record) + '\n');
   }
 }
+
+/** A progress line on stderr: redrawn in place on a TTY, every ~5% otherwise (logs, CI). */
+export class ProgressBar {
+  private lastPrinted = -1;
+
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  update(step: number, total: number, loss: number, rate: number, etaSec: number): void {
+    const width = 24;
+    const filled = Math.round((step / total) * width);
+    const eta = `${Math.floor(etaSec / 60)}:${String(Math.round(etaSec % 60)).padStart(2, '0')}`;
+    const line = `[${'='.repeat(filled)}${' '.repeat(width - filled)}] ${step}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(1)} samples/s ETA ${eta}`;
+    if (this.stream.isTTY) {
+      this.stream.write(`\r\x1b[2K${line}`);
+      if (step === total) this.stream.write('\n');
+      return;
+    }
+    const every = Math.max(1, Math.floor(total / 20));
+    if (step === total || step - this.lastPrinted >= every) {
+      this.stream.write(`${line}\n`);
+      this.lastPrinted = step;
+    }
+  }
+
+  /** Ends an in-place line before other output. */
+  breakLine(): void {
+    if (this.stream.isTTY) this.stream.write('\n');
+  }
+}

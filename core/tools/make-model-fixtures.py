@@ -87,6 +87,9 @@ def redraw(model: torch.nn.Module, seed: int) -> None:
 
 
 def write_io(path: Path, inputs: dict, out) -> None:
+    """<name>.safetensors: inputs + logits (+ loss); <name>-inputs.safetensors: the inputs alone, as
+    `boft run --input` takes them (ids stored I64 as transformers users write them)."""
+    save_file({k: v.contiguous() for k, v in inputs.items()}, str(path.with_name(path.stem + "-inputs.safetensors")))
     t = {k: (v.to(torch.int32) if v.dtype == torch.int64 else v.float()).contiguous() for k, v in inputs.items()}
     t["logits"] = out.logits.detach().float().contiguous()
     if getattr(out, "loss", None) is not None:

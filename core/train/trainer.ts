@@ -123,7 +123,7 @@ export class Trainer {
       await new Promise((r) => setTimeout(r, 0)); // let pause/cancel/IPC callbacks run
     }
     if (this.lastEvalStep !== this.state.step) this.evaluateAndCheckStop();
-    if (a.save_steps > 0) await this.saveIfStore();
+    if (a.save_steps > 0 && !this.periodic(a.save_steps)) await this.saveIfStore();
     this.emit({ type: 'done', step: this.state.step, reason: 'completed' });
     return 'completed';
   }

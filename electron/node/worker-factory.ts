@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { WorkerFactory, WorkerLike } from './host-protocol';
 
 export interface CoreWorkerOptions {
@@ -11,6 +11,7 @@ export interface CoreWorkerOptions {
   backend?: string;
   /** Override the entry file (tests). */
   entry?: string;
+  mode?: 'electron' | 'browser';
   /** Environment for the worker; defaults to the parent's. */
   env?: NodeJS.ProcessEnv;
 }
@@ -23,19 +24,18 @@ export function defaultWorkerEntry(): string {
   return bundled;
 }
 
-function execArgvFor(entry: string): string[] {
-  if (!entry.endsWith('.ts')) return [];
-  // Under `tsx` the loader is already in execArgv and workers inherit it; elsewhere add it.
-  const inherited = process.execArgv.some((a) => a.includes('tsx'));
-  return inherited ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+/** A .ts entry starts through dev-entry.mjs, which registers tsx inside the worker. */
+function bootFile(entry: string): { file: string; entryUrl?: string } {
+  if (!entry.endsWith('.ts')) return { file: entry };
+  return { file: join(dirname(entry), 'dev-entry.mjs'), entryUrl: pathToFileURL(entry).href };
 }
 
 export function coreWorkerFactory(options: CoreWorkerOptions = {}): WorkerFactory {
   return () => {
     const entry = options.entry ?? defaultWorkerEntry();
-    const worker = new Worker(entry, {
-      execArgv: execArgvFor(entry),
-      workerData: { backend: options.backend ?? 'auto' },
+    const boot = bootFile(entry);
+    const worker = new Worker(boot.file, {
+      workerData: { backend: options.backend ?? 'auto', mode: options.mode ?? 'browser', entryUrl: boot.entryUrl },
       env: options.env ?? process.env,
       stdout: false,
       stderr: false,

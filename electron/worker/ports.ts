@@ -21,6 +21,8 @@ export interface LoadedModel {
   name: string;
   architecture: string;
   source: ModelSource;
+  /** config.json's model_type: selects the adapter file naming (e.g. legacy ViT names). */
+  modelType?: string;
   root: Module;
   dispose(): void;
 }

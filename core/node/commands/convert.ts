@@ -20,7 +20,7 @@ async function withModel(parsed: ParsedAdapter, modelDir: string, backend: strin
   const { model, config } = loadPretrainedModel(modelDir);
   try {
     const naming = adapterNamingFor(typeof config.model_type === 'string' ? config.model_type : undefined);
-    const bm = fromPretrainedParsed(model, parsed, { nameMap: naming.toModel });
+    const bm = fromPretrainedParsed(model, parsed, { nameMap: naming.toModel, aliases: naming.aliases });
     for (const w of bm.warnings) io.err(`warning: ${w}`);
     return await serializeAdapter(bm, 'default', naming.toFile);
   } finally {

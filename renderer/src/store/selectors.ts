@@ -36,6 +36,7 @@ export interface LiveFigures {
  */
 export function liveFigures(rows: readonly ModuleRow[], config: BoftConfig, baseParams: number, report: ValidationReport | null, fresh: boolean): LiveFigures {
   if (report && fresh && report.configErrors.length === 0) {
+    if (report.layers.some((l) => l.status === 'invalid')) return { trainable: null, share: null, adapterBytes: null, layers: report.layers.length, source: 'service' };
     return { trainable: report.totalBoftParams, share: report.trainableShare, adapterBytes: report.adapterBytes, layers: report.layers.length, source: 'service' };
   }
   const dims = targetedDims(rows, config);

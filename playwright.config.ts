@@ -1,0 +1,21 @@
+// Playwright drives Debian's Chromium (never a downloaded browser). Specs start their own
+// servers (`boft serve`, or the scripted service) and read the URL it prints.
+import { defineConfig } from '@playwright/test';
+
+export const CHROMIUM = process.env.BOFT_CHROMIUM ?? '/usr/bin/chromium';
+
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '*.spec.ts',
+  timeout: 180_000,
+  workers: 1,
+  reporter: [['list']],
+  outputDir: 'test-results/e2e',
+  use: {
+    viewport: { width: 1280, height: 720 },
+    launchOptions: {
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    },
+  },
+});
