@@ -138,9 +138,11 @@ with torch.no_grad():
 print('RESULT ' + json.dumps(dict(loadMs=load, forwardMs=fw, peakRss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)))
 `;
   try {
-    const out = execFileSync(py, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TRANSFORMERS_VERBOSITY: 'error' } });
+    const out = execFileSync(py, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TRANSFORMERS_VERBOSITY: 'error' } });
     return JSON.parse(/RESULT (.*)/.exec(out)?.[1] ?? 'null') as PyResult;
-  } catch {
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    process.stderr.write(`torch reference for ${c.name} failed (column left n/a): ${(err.stderr ?? err.message).split('\n').slice(-3).join(' ')}\n`);
     return undefined;
   }
 }

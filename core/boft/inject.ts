@@ -110,16 +110,6 @@ function isLinearLike(m: Module): boolean {
   return base instanceof Linear || base instanceof Conv1D;
 }
 
-function verdictWithAliases(f: MatchFields, key: string, opts: MatchOptions): MatchResult {
-  const own = checkTargetModuleExists(f, key);
-  if (own !== 'unmatched' || !opts.aliases) return own;
-  for (const alias of opts.aliases(key)) {
-    const v = checkTargetModuleExists(f, alias);
-    if (v !== 'unmatched') return v;
-  }
-  return 'unmatched';
-}
-
 export interface MatchReport {
   matched: string[];
   excluded: string[];

@@ -105,6 +105,28 @@ describe('BOFTModel', () => {
     bm.dispose();
   });
 
+  it('mergeAndUnload reports progress and returns the plain tree; unload keeps base weights', () => {
+    const root = twoBlockTree(3);
+    const bm = getPeftModel(root, new BOFTConfig({ target_modules: ['query', 'value'], init_weights: false }));
+    bm.eval();
+    const x = tf.randomNormal([4, 16], 0, 1, 'float32', 5);
+    const y = values((root.getSubmodule('blocks.0.value') as Layer).forward(x));
+    const seen: string[] = [];
+    const plain = bm.mergeAndUnload({ onProgress: (done, total, path) => seen.push(`${done}/${total} ${path}`) });
+    expect(seen).toEqual(['1/2 blocks.0.query', '2/2 blocks.0.value']);
+    const v = plain.getSubmodule('blocks.0.value');
+    expect(v).toBeInstanceOf(Linear);
+    expect(relErr(values((v as Layer).forward(x)), y)).toBeLessThan(1e-5);
+    expect(plain.namedParameters().map(([n]) => n)).toEqual(['blocks.0.query.weight', 'blocks.0.query.bias', 'blocks.0.value.weight', 'blocks.0.value.bias']);
+    const root2 = twoBlockTree(3);
+    const w0 = snapshot(root2);
+    const bm2 = getPeftModel(root2, new BOFTConfig({ target_modules: ['query'], init_weights: false }));
+    expectSame(snapshot(bm2.unload()), w0);
+    x.dispose();
+    plain.dispose();
+    root2.dispose();
+  });
+
   it('tf.memory().numTensors is stable over 100 Adam steps (m=2, dropout on, training mode)', () => {
     const root = twoBlockTree(5);
     const bm = getPeftModel(root, new BOFTConfig({ target_modules: ['query', 'value'], boft_n_butterfly_factor: 2, boft_dropout: 0.25, init_weights: false }), 'default', { seed: 9 });

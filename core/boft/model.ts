@@ -1,7 +1,7 @@
 // BOFTModel: a module tree with BOFT adapters injected in place, and PEFT's adapter
 // operations in camelCase. Every operation validates first and changes the model last.
 import type * as tf from '@tensorflow/tfjs';
-import type { Module } from '../nn/module';
+import { Layer, type Module } from '../nn/module';
 import { Linear } from '../nn/layers/linear';
 import { Conv1D } from '../nn/layers/linear';
 import { Conv2d } from '../nn/layers/conv';
@@ -111,6 +111,12 @@ export class BOFTModel {
     for (const key of config.modules_to_save ?? []) {
       const paths = this.modulesToSavePaths(key);
       if (paths.length === 0) throw new Error(`modules_to_save: '${key}' matches no module (names match exactly or as a dotted suffix)`);
+      for (const path of paths) {
+        const m = this.model.getSubmodule(path);
+        if (!(m instanceof Layer)) {
+          throw new Error(`modules_to_save: '${path}' is a ${m.typeName} without a single-tensor forward; supported: layers such as Linear, Conv2d, LayerNorm, Embedding`);
+        }
+      }
     }
   }
 

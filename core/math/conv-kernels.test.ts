@@ -57,6 +57,20 @@ describe('Conv2DBackpropFilter', () => {
     });
   }
 
+  it('NCHW inputs through the registered kernel (stride 2, explicit pad)', () => {
+    const x = f32(rand64([2, 6, 5, 3], 4)); // NHWC values
+    const dyShape: [number, number, number, number] = [2, 3, 3, 2]; // (6+1+0-3)/2+1, (5+0+1-2)/2+1
+    const dy = f32(rand64(dyShape, 5));
+    const ref = convFilterGradNhwc64(x, dy, [3, 2], [2, 2], [1, 0]);
+    const xt = tf.transpose(tf.tensor4d(Float32Array.from(x.data), [2, 6, 5, 3]), [0, 3, 1, 2]);
+    const dyt = tf.transpose(tf.tensor4d(Float32Array.from(dy.data), dyShape), [0, 3, 1, 2]);
+    const attrs = { strides: [2, 2], pad: [[0, 0], [0, 0], [1, 0], [0, 1]], dataFormat: 'NCHW', filterShape: [3, 2, 3, 2] };
+    const g = tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs) as tf.Tensor;
+    expect(g.shape).toEqual([3, 2, 3, 2]);
+    expect(relErr(g.dataSync(), ref.data)).toBeLessThan(TOL);
+    tf.dispose([xt, dyt, g]);
+  });
+
   it('leaks no tensors per gradient call', () => {
     const xt = tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
     const wt = tf.ones([2, 2, 2, 3]) as tf.Tensor4D;

@@ -38,6 +38,13 @@ function toNhwc(t: tf.Tensor4D, format: 'NHWC' | 'NCHW'): tf.Tensor4D {
   return format === 'NHWC' ? t : tf.transpose(t, [0, 2, 3, 1]);
 }
 
+/** Attributes as they read for NHWC data: explicit pads are listed in the data's axis order. */
+function attrsNhwc(a: BackpropFilterAttrs): BackpropFilterAttrs {
+  if (a.dataFormat === 'NHWC' || !Array.isArray(a.pad)) return { ...a, dataFormat: 'NHWC' };
+  const [n, c, h, w] = a.pad;
+  return { ...a, dataFormat: 'NHWC', pad: [n, h, w, c] };
+}
+
 /** Registers the kernel on `backend` when it has none; calling it again changes nothing. */
 export function registerConvKernels(backend: string): void {
   if (tf.getKernel(KERNEL, backend) !== undefined) return;
@@ -50,7 +57,7 @@ export function registerConvKernels(backend: string): void {
       const a = attrs as unknown as BackpropFilterAttrs;
       const x = inputs.x as tf.Tensor4D;
       const dy = inputs.dy as tf.Tensor4D;
-      return tf.tidy(() => conv2dFilterGradViaForward(toNhwc(x, a.dataFormat), toNhwc(dy, a.dataFormat), a));
+      return tf.tidy(() => conv2dFilterGradViaForward(toNhwc(x, a.dataFormat), toNhwc(dy, a.dataFormat), attrsNhwc(a)));
     },
   });
 }

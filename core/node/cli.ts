@@ -11,6 +11,7 @@ export const COMMANDS: Record<string, Loader> = {
   convert: () => import('./commands/convert'),
   train: () => import('./commands/train'),
   demo: () => import('./commands/demo'),
+  'export-peft': () => import('./commands/export-peft'),
   run: () => import('./commands/run'),
   merge: () => import('./commands/merge'),
   inspect: () => import('./commands/inspect'),
@@ -23,9 +24,15 @@ const consoleIO: CliIO = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
-function overview(): string {
-  const lines = ['usage: boft <command> [args]   (boft <command> --help for details)', '', 'commands:'];
-  for (const [name, entry] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${entry.summary}`);
+const USAGE = 'usage: boft <command> [args]   (boft <command> --help for details)';
+
+/** Full help: loads every command for its summary (a broken one is listed, not fatal). */
+async function overview(): Promise<string> {
+  const lines = [USAGE, '', 'commands:'];
+  for (const [name, load] of Object.entries(COMMANDS)) {
+    const summary = await load().then((m) => m.command.summary, (e: unknown) => `(failed to load: ${(e as Error).message})`);
+    lines.push(`  ${name.padEnd(10)} ${summary}`);
+  }
   return lines.join('\n');
 }
 
@@ -33,16 +40,15 @@ function overview(): string {
 export async function main(argv: string[], io: CliIO = consoleIO): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(overview());
+    io.out(await overview());
     return name === undefined ? 2 : 0;
   }
-  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!entry) {
-    io.err(`boft: unknown command '${name}'; valid: ${Object.keys(COMMANDS).join(', ')}\n`);
-    io.err(overview());
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    io.err(`boft: unknown command '${name}'; valid: ${Object.keys(COMMANDS).join(', ')}\n${USAGE}`);
     return 2;
   }
-  const { command } = await entry.load();
+  const { command } = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(command.usage);
     return 0;

@@ -3,7 +3,7 @@
 // decoded with pure-JS decoders (pngjs, jpeg-js): no native downloads.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { DatasetError } from '../data/errors';
@@ -121,9 +121,9 @@ export interface LoadedData {
 /** Reads train (and validation) data; paths are relative to `baseDir`. */
 export function loadDatasets(spec: DatasetSpec, baseDir: string, modelDir: string, model: PretrainedModel, seed: number): LoadedData {
   const log = new FileLog();
-  const all = readOne(spec, join(baseDir, spec.path), modelDir, model, log);
+  const all = readOne(spec, resolve(baseDir, spec.path), modelDir, model, log);
   const names = all.kind === 'causal-lm' ? undefined : all.classNames;
-  if (spec.validation_path) return { train: all, validation: readOne(spec, join(baseDir, spec.validation_path), modelDir, model, log, names), log };
+  if (spec.validation_path) return { train: all, validation: readOne(spec, resolve(baseDir, spec.validation_path), modelDir, model, log, names), log };
   if (spec.validation_split === undefined) return { train: all, validation: null, log };
   const s = trainValidationSplit(datasetSize(all), spec.validation_split, seed);
   return { train: subset(all, s.train), validation: subset(all, s.validation), log };

@@ -26,7 +26,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 import peft
-from peft import BOFTConfig, get_peft_model
+from peft import BOFTConfig, get_peft_model, get_peft_model_state_dict
 from transformers import (
     BertConfig, BertForSequenceClassification, Dinov2Config, Dinov2ForImageClassification,
     GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
@@ -185,6 +185,13 @@ def make_adapter(arch: str, cls, name: str, cfg: BOFTConfig, inputs, twin=None, 
     perturb_extras(pm, cfg, seed=99)
     pm.eval()
     expected = {"logits_unmerged": run(pm, inputs).logits}
+    # Gradients of the loss (eval mode: no dropout) for every tensor the adapter saves.
+    pm.zero_grad()
+    pm(**inputs).loss.backward()
+    grads = {n: (p.grad if p.grad is not None else torch.zeros_like(p)) for n, p in pm.named_parameters()}
+    for k, g in get_peft_model_state_dict(pm, state_dict=grads).items():
+        expected[f"grad.{k}"] = g.detach().clone()
+    pm.zero_grad()
     with pm.disable_adapter():
         expected["logits_disabled"] = run(pm, inputs).logits
     pm.save_pretrained(str(out))

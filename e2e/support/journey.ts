@@ -159,3 +159,18 @@ export async function writeDocSection(file: string, name: string, body: string):
   text = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
   await writeFile(file, text);
 }
+
+/** The docs/benchmarks.md section for one responsiveness measurement. */
+export function responsivenessDoc(r: Responsiveness, load: { text: string; saturated: boolean }, stream: string, steps: number): string {
+  return [
+    `## responsiveness: studio main thread while training streams events (${stream})`,
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} in Debian Chromium (headless, 1280×720) during ${steps} streamed steps, from the first step event (the one-off mount of the charts is not counted); ${load.text}${load.saturated ? ' — saturated by other work, so the gaps below are an upper bound and were not asserted' : ''}.`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| longest gap between animation frames | ${r.maxGapMs.toFixed(1)} ms | < 50 ms |`,
+    `| frames over 50 ms | ${r.slowFrames.length} of ${r.frames}${r.slowFrames.length > 0 ? ` (${r.slowFrames.join(', ')} ms)` : ''} | 0 |`,
+    `| long tasks (PerformanceObserver 'longtask') | ${r.longTasks} (longest ${r.maxLongTaskMs.toFixed(0)} ms) | 0 |`,
+  ].join('\n');
+}

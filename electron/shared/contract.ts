@@ -213,17 +213,4 @@ export class StudioError extends Error {
   }
 }
 
-/** What the preload exposes as `window.boftBridge` (and nothing else). */
-export interface BridgeApi {
-  /** Sends one ClientMessage; main validates sender and payload. */
-  send(message: ClientMessage): void;
-  /** Receives ServerMessages; returns an unsubscribe function. */
-  onMessage(listener: (message: unknown) => void): () => void;
-}
-export const BRIDGE_GLOBAL = 'boftBridge';
-/** Electron IPC channel names (renderer → main, main → renderer). */
-export const IPC_TO_MAIN = 'boft:client';
-export const IPC_TO_RENDERER = 'boft:server';
-/** WebSocket path of browser mode; the token travels as ?token=. */
-export const WS_PATH = '/ws';
-export const PROJECT_EXTENSION = '.boftproj';
+export { BRIDGE_GLOBAL, IPC_TO_MAIN, IPC_TO_RENDERER, WS_PATH, PROJECT_EXTENSION, type BridgeApi } from './channels';

@@ -83,3 +83,11 @@ export class LayerScale extends Layer {
     return { ...super.info(path), inFeatures: this.hiddenSize, outFeatures: this.hiddenSize };
   }
 }
+
+/** torch.nn.Identity: returns its input (a copy, so the caller owns the result as with any layer). */
+export class Identity extends Layer {
+  readonly typeName: string = 'Identity';
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.clone(x);
+  }
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Embedding } from './embedding';
 import { LayerNorm, RMSNorm } from './norm';
-import { Dropout, GELU, LayerScale, ReLU, SiLU, Tanh } from './activation';
+import { Dropout, GELU, Identity, LayerScale, ReLU, SiLU, Tanh } from './activation';
 import { gelu, layerNorm, rmsNorm } from '../functional';
 import { a64, f32, gelu64, geluTanh64, layerNorm64, map64, rand64, relErr, rmsNorm64, silu64, type A64 } from '../../testing/ref64-nn';
 import { gradCheck, tensorGrowth, toTensor } from '../test-helpers';
@@ -66,6 +66,7 @@ describe('activations vs float64 (output and input gradient)', () => {
     ['SiLU', (t) => new SiLU().forward(t), silu64],
     ['ReLU', (t) => new ReLU().forward(t), (v) => Math.max(0, v)],
     ['Tanh', (t) => new Tanh().forward(t), Math.tanh],
+    ['Identity', (t) => new Identity().forward(t), (v) => v],
   ];
   for (const [name, f, ref] of cases) {
     it(name, () => {

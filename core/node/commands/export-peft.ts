@@ -74,7 +74,9 @@ export function exportPeft(runPath: string, outDir: string, numProcesses = 2): s
   mkdirSync(out, { recursive: true });
   const experiment = experimentJson(spec, dirname(resolve(runPath)), out);
   copyFileSync(new URL('../../tools/peft-job/train.py', import.meta.url), join(out, 'train.py'));
-  writeFileSync(join(out, 'experiment.json'), JSON.stringify(experiment, null, 2) + '\n');
+  // Index lists on one line each: the file stays readable for editing the arguments.
+  const text = JSON.stringify(experiment, null, 2).replace(/\[\s+([\d,\s]+?)\s+\]/g, (_m, inner: string) => `[${inner.replace(/\s+/g, '')}]`);
+  writeFileSync(join(out, 'experiment.json'), text + '\n');
   writeFileSync(join(out, 'accelerate_config.yaml'), acceleratePeftConfig(numProcesses));
   writeFileSync(join(out, 'README.md'), peftJobReadme(spec, numProcesses));
   return ['train.py', 'experiment.json', 'accelerate_config.yaml', 'README.md'].map((f) => join(out, f));

@@ -3,18 +3,21 @@
 // offers smoothing, log scale, drag-to-zoom with reset, and values under the cursor.
 import { useEffect, useId, useRef, useState } from 'react';
 import uPlot from 'uplot';
-import { smoothEma } from '../lib/series';
+import { DenseColumn, SparseColumn } from '../lib/chart-cache';
 
 export interface ChartLine {
   label: string;
   color: string;
   /** Values on the shared x grid; null or NaN is a gap. */
-  y: ArrayLike<number | null>;
+  y?: ArrayLike<number | null>;
+  /** Or points of their own (e.g. evals), placed where the grid has the same x. */
+  sparse?: { x: ArrayLike<number>; y: ArrayLike<number | null> };
   /** Smoothing applies to lines marked smoothable (losses), never to lr or ETA. */
   smoothable?: boolean;
 }
 
 export interface ChartData {
+  /** Sorted, append-only while a run streams. */
   x: ArrayLike<number>;
   lines: ChartLine[];
 }
@@ -30,18 +33,21 @@ interface Props {
   yLabel?: string;
 }
 
-function prepare(d: ChartData, smooth: number, log: boolean): uPlot.AlignedData {
-  const ys = d.lines.map((l) => {
-    const src = l.smoothable && smooth > 0 ? smoothEma(Array.from(l.y, (v) => (v === null ? NaN : v)), smooth) : l.y;
-    const out = new Array<number | null>(src.length);
-    for (let i = 0; i < src.length; i++) {
-      const v = src[i];
-      out[i] = v === null || Number.isNaN(v) || (log && v <= 0) ? null : v;
-    }
-    return out;
+type Column = DenseColumn | SparseColumn;
+
+/** Converts only the points added since the last frame (see chart-cache.ts). */
+function prepare(d: ChartData, columns: Column[], smooth: number, log: boolean): uPlot.AlignedData {
+  const ys = d.lines.map((l, i) => {
+    const settings = { smooth: l.smoothable ? smooth : 0, log };
+    const col = columns[i];
+    if (l.sparse && col instanceof SparseColumn) return col.update(d.x, l.sparse.x, l.sparse.y, settings);
+    if (col instanceof DenseColumn) return col.update(l.y ?? [], settings);
+    return [];
   });
-  return [Float64Array.from(d.x), ...ys] as uPlot.AlignedData;
+  return [d.x, ...ys] as uPlot.AlignedData;
 }
+
+const columnsFor = (lines: ChartLine[]): Column[] => lines.map((l) => (l.sparse ? new SparseColumn() : new DenseColumn()));
 
 function options(p: Props, lines: ChartLine[], log: boolean, width: number, onZoom: (zoomed: boolean) => void): uPlot.Options {
   return {
@@ -58,6 +64,7 @@ function options(p: Props, lines: ChartLine[], log: boolean, width: number, onZo
 export function LineChart(p: Props) {
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
+  const columns = useRef<Column[]>([]);
   const zoomed = useRef(false);
   const [smooth, setSmooth] = useState(0.6);
   const [log, setLog] = useState(false);
@@ -68,7 +75,8 @@ export function LineChart(p: Props) {
     const el = host.current;
     if (!el) return;
     const d = p.data();
-    const u = new uPlot(options(p, d.lines, log, Math.max(el.clientWidth, 200), (z) => (zoomed.current = z)), prepare(d, smooth, log), el);
+    columns.current = columnsFor(d.lines);
+    const u = new uPlot(options(p, d.lines, log, Math.max(el.clientWidth, 200), (z) => (zoomed.current = z)), prepare(d, columns.current, smooth, log), el);
     plot.current = u;
     zoomed.current = false;
     const ro = new ResizeObserver(() => u.setSize({ width: Math.max(el.clientWidth, 200), height: p.height ?? 180 }));
@@ -82,12 +90,12 @@ export function LineChart(p: Props) {
   }, [log, labels]);
 
   useEffect(() => {
-    plot.current?.setData(prepare(p.data(), smooth, log), !zoomed.current);
+    plot.current?.setData(prepare(p.data(), columns.current, smooth, log), !zoomed.current);
   }, [p.version, smooth]);
 
   const resetZoom = (): void => {
     zoomed.current = false;
-    plot.current?.setData(prepare(p.data(), smooth, log), true);
+    plot.current?.setData(prepare(p.data(), columns.current, smooth, log), true);
   };
 
   return (

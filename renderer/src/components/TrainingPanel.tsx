@@ -1,7 +1,7 @@
 // Training: dataset and hyperparameters, the backend in use, run controls, and live charts
 // (loss with eval, lr, grad norm, throughput, ETA, per-layer BOFT diagnostics).
 import type { DatasetSpec, HyperParams } from '../api';
-import { alignTo, formatEta } from '../lib/series';
+import { formatEta } from '../lib/series';
 import { usePick, useStudioStore } from '../store/context';
 import { isActive } from '../store/training-slice';
 import { NumberField, SelectField, TextField } from './fields';
@@ -83,7 +83,7 @@ function Charts() {
     const x = s.trainLoss.x();
     return { x, lines: [
       { label: 'train loss', color: '#2563eb', y: s.trainLoss.y(), smoothable: true },
-      { label: 'eval loss', color: '#dc2626', y: alignTo(x, s.evalLoss.x(), s.evalLoss.y()) },
+      { label: 'eval loss', color: '#dc2626', sparse: { x: s.evalLoss.x(), y: s.evalLoss.y() } },
     ] };
   };
   const one = (key: 'lr' | 'gradNorm' | 'throughput' | 'eta', label: string, color: string) => (): ChartData => {

@@ -1,0 +1,203 @@
+// `npm run -s bench:train`: one full training step (forward, backward, AdamW update) on wasm
+// for the sample, a DINOv2-small-shaped and a GPT-2-shaped model, with BOFT (m = 1, 2), a
+// minimal LoRA r=8 and the frozen base (forward + backward through every layer), measured
+// side by side in one run. Writes JSON lines to stdout and the "bench:train" section of
+// docs/benchmarks.md. BENCH_REPS (default 2) timed steps after one warm-up step.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../node/backend';
+import { Layer, type Module } from '../nn/module';
+import { linear } from '../nn/functional';
+import { uniform } from '../nn/init';
+import { createModel } from '../models/registry';
+import { crossEntropy, shiftedCrossEntropy } from '../models/losses';
+import type { ModelInputs, PretrainedModel } from '../models/types';
+import { BOFTConfig } from '../boft/config';
+import { getPeftModel } from '../boft/model';
+import { AdamW } from '../train/adamw';
+import { digitMlpConfig } from '../train/sample/digit-mlp';
+
+type Method = 'frozen' | 'lora-r8' | 'boft-m1' | 'boft-m2';
+const METHODS: Method[] = ['frozen', 'lora-r8', 'boft-m1', 'boft-m2'];
+
+interface Case {
+  name: string;
+  shape: string;
+  config: Record<string, unknown>;
+  batch: number;
+  inputs: () => ModelInputs;
+  loss: (m: PretrainedModel, x: ModelInputs) => tf.Scalar;
+  targets: string[];
+  blockSize: number;
+  /** A parameter near the input: training only it makes the backward traverse every layer. */
+  probe: string;
+}
+
+/** Minimal LoRA: y = base(x) + (x Aᵀ) Bᵀ · α/r, B = 0 at init (as PEFT). */
+class LoraLayer extends Layer {
+  readonly typeName = 'lora.Linear';
+  constructor(base: Layer, readonly inF: number, readonly outF: number, readonly r = 8, readonly alpha = 8) {
+    super();
+    this.registerModule('base_layer', base);
+    this.registerParameter('lora_A', uniform([r, inF], 1 / Math.sqrt(inF), 7));
+    this.registerParameter('lora_B', tf.zeros([outF, r]));
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const y = (this.child('base_layer') as Layer).forward(x);
+      const d = linear(linear(x, this.param('lora_A')), this.param('lora_B'));
+      return tf.add(y, tf.mul(d, this.alpha / this.r));
+    });
+  }
+}
+
+function matches(path: string, targets: string[]): boolean {
+  return targets.some((t) => path === t || path.endsWith(`.${t}`));
+}
+
+function freezeAll(m: Module): void {
+  for (const [, p] of m.namedParameters()) p.trainable = false;
+}
+
+function prepare(model: PretrainedModel, c: Case, method: Method): void {
+  freezeAll(model);
+  switch (method) {
+    case 'frozen':
+      model.namedParameters().find(([n]) => n === c.probe)![1].trainable = true;
+      return;
+    case 'lora-r8':
+      for (const [path, mod] of [...model.namedModules()]) {
+        const info = mod.info(path);
+        if (path && matches(path, c.targets) && info.inFeatures && info.outFeatures) model.setSubmodule(path, new LoraLayer(mod as Layer, info.inFeatures, info.outFeatures));
+      }
+      return;
+    case 'boft-m1':
+    case 'boft-m2':
+      getPeftModel(model, new BOFTConfig({ target_modules: c.targets, boft_block_size: c.blockSize, boft_n_butterfly_factor: method === 'boft-m1' ? 1 : 2, fan_in_fan_out: c.name.startsWith('gpt2') }));
+      return;
+    default: {
+      const never: never = method;
+      throw new Error(`unknown method ${String(never)}`);
+    }
+  }
+}
+
+function makeStep(model: PretrainedModel, c: Case): { step: () => void; dispose: () => void; trainable: number } {
+  const params = model.namedParameters().filter(([, p]) => p.trainable);
+  const opt = new AdamW(params, { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+  const x = c.inputs();
+  const byVar = new Map(params.map(([n, p]) => [p.name, n]));
+  const step = (): void => {
+    const { value, grads } = tf.variableGrads(() => c.loss(model, x), params.map(([, p]) => p));
+    opt.step(new Map(Object.entries(grads).map(([k, g]) => [byVar.get(k) ?? k, g])), 1e-4);
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  const dispose = (): void => { opt.dispose(); tf.dispose(Object.values(x) as tf.Tensor[]); };
+  return { step, dispose, trainable: params.reduce((s, [, p]) => s + p.size, 0) };
+}
+
+async function measure(c: Case, method: Method, reps: number): Promise<Record<string, number | string>> {
+  const model = createModel(c.config);
+  try {
+    model.train();
+    prepare(model, c, method);
+    const { step, dispose, trainable } = makeStep(model, c);
+    const prof = await tf.profile(() => step()); // warm-up, and the step's peak tensor memory
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      step();
+      times.push(performance.now() - t0);
+    }
+    dispose();
+    times.sort((a, b) => a - b);
+    const ms = times[Math.floor(times.length / 2)];
+    return { model: c.name, method, step_ms: Math.round(ms), samples_per_s: Number(((c.batch * 1000) / ms).toFixed(2)), peak_mb: Number((prof.peakBytes / 2 ** 20).toFixed(1)), trainable };
+  } finally {
+    model.dispose();
+  }
+}
+
+function randInts(n: number, max: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => (i * 2654435761) % max);
+}
+
+const CASES: Case[] = [
+  {
+    name: 'sample (DigitMLP)', shape: '64→128→128→10 MLP, batch 32, BOFT b=8', config: digitMlpConfig() as Record<string, unknown>, batch: 32,
+    inputs: () => ({ pixel_values: tf.randomUniform([32, 1, 8, 8], 0, 1, 'float32', 1), labels: tf.tensor1d(randInts(32, 10), 'int32') }),
+    loss: (m, x) => crossEntropy(m.forward({ pixel_values: x.pixel_values }).logits as tf.Tensor2D, x.labels as tf.Tensor1D),
+    targets: ['fc1', 'fc2'], blockSize: 8, probe: 'fc1.weight',
+  },
+  {
+    name: 'dinov2-small-shaped', shape: '12 layers, hidden 384, 6 heads, MLP 1536, 224² / patch 14 (257 tokens), batch 1, BOFT b=16',
+    config: { architectures: ['Dinov2ForImageClassification'], model_type: 'dinov2', hidden_size: 384, num_hidden_layers: 12, num_attention_heads: 6, mlp_ratio: 4, image_size: 224, patch_size: 14, num_channels: 3, num_labels: 10, layer_norm_eps: 1e-6, hidden_act: 'gelu', qkv_bias: true, layerscale_value: 1 },
+    batch: 1,
+    inputs: () => ({ pixel_values: tf.randomNormal([1, 3, 224, 224], 0, 1, 'float32', 2), labels: tf.tensor1d([3], 'int32') }),
+    loss: (m, x) => crossEntropy(m.forward({ pixel_values: x.pixel_values }).logits as tf.Tensor2D, x.labels as tf.Tensor1D),
+    targets: ['query', 'key', 'value', 'dense', 'fc1', 'fc2'], blockSize: 16, probe: 'dinov2.encoder.layer.0.norm1.weight',
+  },
+  {
+    name: 'gpt2-shaped', shape: '4 layers, width 768, 12 heads, batch 4×256, vocab 1024 (reduced: the LM head would otherwise dominate), BOFT b=16',
+    config: { architectures: ['GPT2LMHeadModel'], model_type: 'gpt2', n_embd: 768, n_layer: 4, n_head: 12, n_positions: 256, vocab_size: 1024, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 },
+    batch: 4,
+    inputs: () => ({ input_ids: tf.tensor2d(randInts(4 * 256, 1024), [4, 256], 'int32') }),
+    loss: (m, x) => shiftedCrossEntropy(m.forward({ input_ids: x.input_ids }).logits, x.input_ids as tf.Tensor),
+    targets: ['c_attn', 'c_proj', 'c_fc'], blockSize: 16, probe: 'transformer.h.0.ln_1.weight',
+  },
+];
+
+function table(rows: Record<string, number | string>[]): string[] {
+  const out = ['| model | method | step ms | ÷ frozen fwd+bwd | ÷ LoRA r=8 | samples/s | peak tensor MB | ÷ LoRA memory | trainable params |', '|---|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const frozen = rows.find((x) => x.model === r.model && x.method === 'frozen')!;
+    const lora = rows.find((x) => x.model === r.model && x.method === 'lora-r8')!;
+    const ratio = (a: number | string, b: number | string): string => (Number(a) / Number(b)).toFixed(2);
+    out.push(`| ${r.model} | ${r.method} | ${r.step_ms} | ${ratio(r.step_ms, frozen.step_ms)} | ${ratio(r.step_ms, lora.step_ms)} | ${r.samples_per_s} | ${r.peak_mb} | ${ratio(r.peak_mb, lora.peak_mb)} | ${r.trainable} |`);
+  }
+  return out;
+}
+
+function writeSection(lines: string[]): void {
+  const path = new URL('../../docs/benchmarks.md', import.meta.url);
+  const start = '<!-- bench:train start -->';
+  const end = '<!-- bench:train end -->';
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
+  const block = [start, ...lines, end].join('\n');
+  const i = old.indexOf(start);
+  const j = old.indexOf(end);
+  writeFileSync(path, i >= 0 && j > i ? old.slice(0, i) + block + old.slice(j + end.length) : `${old.trimEnd()}\n\n${block}\n`);
+}
+
+async function main(): Promise<void> {
+  const backend = await initBackend('wasm');
+  const reps = Number(process.env.BENCH_REPS ?? 2);
+  const only = process.env.BENCH_CASES?.split(',');
+  const rows: Record<string, number | string>[] = [];
+  for (const c of CASES.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
+    for (const m of METHODS) {
+      const r = await measure(c, m, reps);
+      rows.push(r);
+      console.log(JSON.stringify({ ...r, backend }));
+    }
+  }
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  writeSection([
+    '## bench:train — one training step (fwd + bwd + AdamW) on wasm',
+    '',
+    `\`npm run -s bench:train\`, ${when} UTC, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, backend ${backend}; median of ${reps} steps after a warm-up, all rows measured side by side in one run (the machine was shared: compare ratios). "frozen fwd+bwd": the base with only its first LayerNorm weight trainable, so the backward runs through every layer. LoRA r=8: a minimal LoRA layer on the same target modules. Peak memory: tfjs peak tensor bytes during one step (tf.profile). Targets: BOFT step ≤ 1.2× LoRA, memory ≤ 1.1× LoRA.`,
+    '',
+    ...CASES.map((c) => `- ${c.name}: ${c.shape}; targets ${c.targets.join(', ')}`),
+    '',
+    ...table(rows),
+    '',
+    'PEFT on this machine (torch CPU, GPT-2 shape, from ../shared/reference/peft-boft-semantics.md): BOFT m1 8.63 s / 1211 MB, m2 14.64 s / 1638 MB, LoRA r8 0.96 s / 750 MB (process RSS, full vocabulary).',
+  ]);
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).stack ?? String(e));
+  process.exit(1);
+});
