@@ -15,6 +15,9 @@ const missing = !runtime.found
     ? 'skipped: build first with `npm run build` (dist/electron and renderer/dist are missing)'
     : null;
 
+// The list reporter shows only "skipped"; say why where people look.
+if (missing !== null && !process.env.TEST_WORKER_INDEX) process.stdout.write(`e2e/electron.spec.ts: ${missing}\n`);
+
 test.describe('BOFT Studio desktop app', () => {
   test.skip(missing !== null, missing ?? '');
   let app: ElectronApplication;

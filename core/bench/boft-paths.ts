@@ -12,31 +12,42 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-function time(fn: () => void, reps: number): number {
-  fn();
-  const t: number[] = [];
+type Timed = () => void;
+
+/** Interleaves the candidates rep by rep (A B A B …) so machine noise hits both alike; medians. */
+function timeInterleaved(fns: Timed[], reps: number): number[] {
+  fns.forEach((f) => f());
+  const t: number[][] = fns.map(() => []);
   for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
+    fns.forEach((f, j) => {
+      const t0 = performance.now();
+      f();
+      t[j].push(performance.now() - t0);
+    });
   }
-  return median(t);
+  return t.map(median);
 }
 
-function measure(layer: BOFTLinear, x: tf.Tensor, path: RotationPath, reps: number): { fwd: number; fwdbwd: number } {
-  layer.rotationPath = path;
+function forwardOnly(layer: BOFTLinear, x: tf.Tensor, path: RotationPath): Timed {
+  return () => {
+    layer.rotationPath = path;
+    tf.tidy(() => layer.forward(x).dataSync());
+  };
+}
+
+function forwardBackward(layer: BOFTLinear, x: tf.Tensor, path: RotationPath): Timed {
   const vars = [layer.boftR.get('a'), layer.boftS.get('a')];
-  const fwd = time(() => tf.tidy(() => layer.forward(x).dataSync()), reps);
-  const fwdbwd = time(() => {
+  return () => {
+    layer.rotationPath = path;
     tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(layer.forward(x)) as tf.Scalar, vars);
-      const gx = tf.grad((xi: tf.Tensor) => tf.sum(layer.forward(xi)))(x);
+      const f = (xi: tf.Tensor): tf.Scalar => tf.sum(layer.forward(xi)) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(() => f(x), vars);
+      const gx = tf.grad(f)(x);
       value.dataSync();
       gx.dataSync();
       Object.values(grads).forEach((g) => g.dataSync());
     });
-  }, reps);
-  return { fwd, fwdbwd };
+  };
 }
 
 async function run(): Promise<void> {
@@ -54,10 +65,11 @@ async function run(): Promise<void> {
     layer.activeAdapters = ['a'];
     layer.eval();
     const x = tf.randomNormal([c.T, c.d], 0, 1, 'float32', 3);
-    const reps = c.T >= 2048 ? 3 : 5;
-    const act = measure(layer, x, 'activation', reps);
-    const wt = measure(layer, x, 'weight', reps);
-    console.log(JSON.stringify({ ...c, backend, act_fwd_ms: +act.fwd.toFixed(1), weight_fwd_ms: +wt.fwd.toFixed(1), act_fwdbwd_ms: +act.fwdbwd.toFixed(1), weight_fwdbwd_ms: +wt.fwdbwd.toFixed(1) }));
+    const reps = c.T >= 2048 ? 3 : 7;
+    const [af, wf] = timeInterleaved([forwardOnly(layer, x, 'activation'), forwardOnly(layer, x, 'weight')], reps);
+    const [ab, wb] = timeInterleaved([forwardBackward(layer, x, 'activation'), forwardBackward(layer, x, 'weight')], reps);
+    const r = (v: number): number => +v.toFixed(1);
+    console.log(JSON.stringify({ ...c, backend, act_fwd_ms: r(af), weight_fwd_ms: r(wf), act_fwdbwd_ms: r(ab), weight_fwdbwd_ms: r(wb) }));
     x.dispose();
     layer.dispose();
   }

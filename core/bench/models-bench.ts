@@ -30,7 +30,7 @@ const CASES: BenchCase[] = [
     config: {
       architectures: ['Dinov2ForImageClassification'], model_type: 'dinov2', hidden_size: 384, num_hidden_layers: 12,
       num_attention_heads: 6, mlp_ratio: 4, image_size: 518, patch_size: 14, num_channels: 3, layer_norm_eps: 1e-6,
-      hidden_act: 'gelu', layerscale_value: 1.0, num_labels: 1000, qkv_bias: true, use_swiglu_ffn: false,
+      hidden_act: 'gelu', layerscale_value: 1e-5, num_labels: 1000, qkv_bias: true, use_swiglu_ffn: false,
     },
     inputs: () => ({ pixel_values: tf.randomNormal([1, 3, 224, 224], 0, 1, 'float32', 1) }),
     inputDesc: 'pixel_values [1, 3, 224, 224] (position grid 37×37 → 16×16)',

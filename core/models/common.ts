@@ -51,7 +51,9 @@ export function attentionBias(spec: MaskSpec, t: number, s: number): tf.Tensor |
 export function repeatKv(kv: tf.Tensor4D, rep: number): tf.Tensor4D {
   if (rep === 1) return kv;
   const [b, h, s, dh] = kv.shape;
-  return tf.reshape(tf.tile(tf.reshape(kv, [b, h, 1, s, dh]), [1, 1, rep, 1, 1]), [b, h * rep, s, dh]);
+  // concat rather than tile: tfjs has no tile gradient for rank 5.
+  const x = tf.reshape(kv, [b, h, 1, s, dh]);
+  return tf.reshape(tf.concat(new Array<tf.Tensor>(rep).fill(x), 2), [b, h * rep, s, dh]);
 }
 
 /**

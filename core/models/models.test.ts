@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPretrainedModel, readInputTensors, type LoadedModel } from '../node/checkpoint';
+import { loadCheckpointInto, loadPretrainedModel, readInputTensors, readModelConfig, type LoadedModel } from '../node/checkpoint';
+import { createModel } from './registry';
 import { disposeMap, inputsOf, maxRelError, scalarRelError } from './fixture-helpers';
 
 const FIXTURES = join(__dirname, '..', 'testing', 'fixtures', 'models');
@@ -54,5 +55,21 @@ describe.each(CASES)('%s (%s)', (name, ioName) => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) run();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe.each(['multi_label_classification', 'regression'])('bert with problem_type=%s', (problem) => {
+  it('gives the transformers loss', () => {
+    const dir = join(FIXTURES, 'bert');
+    const model = createModel({ ...readModelConfig(dir), problem_type: problem });
+    loadCheckpointInto(model, dir);
+    model.eval();
+    const io = readInputTensors(join(dir, `io_${problem}.safetensors`));
+    const out = model.forward(inputsOf(io));
+    expect(maxRelError(out.logits, io.get('logits') as tf.Tensor)).toBeLessThan(1e-5);
+    expect(scalarRelError(out.loss as tf.Tensor, io.get('loss') as tf.Tensor)).toBeLessThan(1e-5);
+    tf.dispose([out.logits, out.loss]);
+    disposeMap(io);
+    model.dispose();
   });
 });

@@ -305,6 +305,14 @@ def text() -> None:
     bin_ = text_inputs(64, seed=2, labels_kind="cls")
     bin_["token_type_ids"] = torch.tensor([[0, 0, 0, 1, 1, 1], [0, 0, 1, 1, 0, 0]])
     make_arch("bert", BertForSequenceClassification, bert_cfg, bin_)
+    # The other two problem types of the classification heads (chosen by config.problem_type).
+    bert = load(BertForSequenceClassification, ROOT / "bert")
+    g = torch.Generator().manual_seed(11)
+    for kind, labels in (("multi_label_classification", torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])),
+                         ("regression", torch.randn(2, 3, generator=g))):
+        bert.config.problem_type = kind
+        inp = dict(bin_, labels=labels)
+        write_io(ROOT / "bert" / f"io_{kind}.safetensors", inp, run(bert, inp))
     make_adapter("bert", BertForSequenceClassification, "m1_modules_to_save_boft_only",
                  boft(target_modules=["query", "value"], boft_block_size=4, modules_to_save=["classifier"],
                       bias="boft_only"), bin_)

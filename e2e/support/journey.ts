@@ -161,11 +161,11 @@ export async function writeDocSection(file: string, name: string, body: string):
 }
 
 /** The docs/benchmarks.md section for one responsiveness measurement. */
-export function responsivenessDoc(r: Responsiveness, load: { text: string; saturated: boolean }, stream: string, steps: number): string {
+export function responsivenessDoc(r: Responsiveness, load: { text: string; saturated: boolean }, stream: string, steps: number, raised: number): string {
   return [
     `## responsiveness: studio main thread while training streams events (${stream})`,
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} in Debian Chromium (headless, 1280×720) during ${steps} streamed steps, from the first step event (the one-off mount of the charts is not counted); ${load.text}${load.saturated ? ' — saturated by other work, so the gaps below are an upper bound and were not asserted' : ''}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} in Debian Chromium (headless, 1280×720) during ${steps} streamed steps, from the first step event (the one-off mount of the charts is not counted); ${load.text}; ${raised > 0 ? `Chromium's ${raised} processes at nice −10` : 'Chromium at normal priority'}${load.saturated ? ' — saturated by other work, so the gaps below are an upper bound and were not asserted' : ''}.`,
     '',
     '| measure | value | target |',
     '|---|---|---|',

@@ -107,3 +107,17 @@ describe('IpcRouter', () => {
     expect(a.sent.filter((m) => m.kind === 'event')).toHaveLength(1);
   });
 });
+
+describe('renderer page CSP (file:// pages get no response headers, so the meta tag is what applies in Electron)', () => {
+  it('index.html carries a strict CSP meta tag without unsafe-eval', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { appRoot } = await import('../node/paths');
+    const html = readFileSync(join(appRoot(), 'renderer', 'index.html'), 'utf8');
+    const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);
+    expect(meta?.[1]).toContain("script-src 'self'");
+    expect(meta?.[1]).toContain("object-src 'none'");
+    expect(meta?.[1]).not.toContain('unsafe-eval');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline scripts
+  });
+});

@@ -152,11 +152,18 @@ export type ValidationReport = z.infer<typeof validationReportSchema>;
 
 // ---------------------------------------------------------------- training
 
+/** Paths are absolute, or relative to the model folder. */
 export const datasetSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sample') }),
   z.object({ kind: z.literal('imageFolder'), path: z.string().min(1), validationSplit: finite.optional() }),
-  z.object({ kind: z.literal('textClassification'), path: z.string().min(1), validationSplit: finite.optional() }),
-  z.object({ kind: z.literal('causalLm'), path: z.string().min(1), validationSplit: finite.optional() }),
+  z.object({
+    kind: z.literal('textClassification'), path: z.string().min(1), validationSplit: finite.optional(),
+    format: z.enum(['csv', 'jsonl']).optional(), textField: z.string().optional(), labelField: z.string().optional(), maxLength: int.min(1).optional(),
+  }),
+  z.object({
+    kind: z.literal('causalLm'), path: z.string().min(1), validationSplit: finite.optional(),
+    format: z.enum(['text', 'jsonl']).optional(), textField: z.string().optional(), blockSize: int.min(1).optional(),
+  }),
 ]);
 export type DatasetSpec = z.infer<typeof datasetSpecSchema>;
 
@@ -174,6 +181,9 @@ export const hyperParamsSchema = z.object({
   checkpointEvery: int.min(1),
   earlyStoppingPatience: int.min(1).nullable(),
   seed: int,
+  /** Per-layer diagnostics cadence in steps (default: evalEvery). */
+  diagnosticsEvery: int.min(1).optional(),
+  /** Must be 'auto' or the core's active backend (chosen when the core starts; see app.info). */
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
 });
 export type HyperParams = z.infer<typeof hyperParamsSchema>;
@@ -204,11 +214,11 @@ export type EvalMetrics = z.infer<typeof evalMetricsSchema>;
 
 export const layerDiagnosticsSchema = z.object({
   path: z.string(),
-  /** ‖Q − I‖_F over all blocks and factors. */
+  /** ‖Q − I‖_F over all m·k blocks of the rotation factors. */
   qMinusINorm: metric,
-  /** max |QᵀQ − I|. */
+  /** max |QᵀQ − I| of the fp32 Q used in the forward. */
   orthoError: metric,
-  /** ‖boft_s − s₀‖ / ‖s₀‖. */
+  /** RMS of boft_s − 1 (its drift from the identity scale; core/train/diagnostics). */
   scaleDrift: metric,
 });
 export type LayerDiagnostics = z.infer<typeof layerDiagnosticsSchema>;

@@ -148,6 +148,9 @@ export async function trainRun(runPath: string, io: CliIO, opts: TrainOptions = 
     const trainer = new Trainer({ task, args: spec.training, store, exportAdapter, diagnostics: () => boftDiagnostics(boft) });
     const resumedFrom = opts.resume ? await trainer.restoreLatest() : null;
     if (opts.resume) io.err(resumedFrom ? `resumed from ${resumedFrom}` : 'no checkpoint to resume from; starting at step 0');
+    if (resumedFrom && spec.boft.boft_dropout > 0) {
+      io.err(`warning: boft_dropout=${spec.boft.boft_dropout}: the dropout generator is not checkpointed, so losses after resume match the uninterrupted run statistically, not exactly`);
+    }
     const rec = recorder(outDir, resumedFrom !== null, opts.progress === false ? null : new ProgressBar(), io);
     const detach = opts.handleSigint ? onCtrlC(trainer, io) : () => {};
     let outcome: TrainOutcome;

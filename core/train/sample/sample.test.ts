@@ -14,7 +14,7 @@ import { parseAdapterFiles, serializeAdapter, ADAPTER_CONFIG_NAME, ADAPTER_WEIGH
 import { resolveTrainingArguments, type TrainingArguments } from '../args';
 import { Trainer } from '../trainer';
 import { MemoryCheckpointStore } from '../store';
-import { classificationTask, imageSource } from '../task';
+import { classificationMetrics, classificationTask, imageSource } from '../task';
 import { boftDiagnostics } from '../diagnostics';
 
 const root = new URL('../../../assets/sample/', import.meta.url);
@@ -42,6 +42,16 @@ function setup(args: Partial<TrainingArguments>, store?: MemoryCheckpointStore):
 }
 
 describe('sample project (BOFT on DigitMLP, optdigits)', () => {
+  it('the committed base model reads optdigits clearly worse than MNIST (numbers of pretraining.json)', () => {
+    const pre = JSON.parse(readFileSync(new URL('model/pretraining.json', root), 'utf8')) as { mnist_test_accuracy: number; optdigits_accuracy_before_finetuning: number };
+    const model = baseModel();
+    const acc = classificationMetrics(model, imageSource(data), 512).eval_accuracy!;
+    model.dispose();
+    expect(Math.abs(acc - pre.optdigits_accuracy_before_finetuning)).toBeLessThanOrEqual(1 / 1797);
+    expect(pre.mnist_test_accuracy).toBeGreaterThan(0.95);
+    expect(acc).toBeLessThan(pre.mnist_test_accuracy - 0.2);
+  });
+
   it('loss and validation loss decrease; diagnostics move away from the identity', async () => {
     const { trainer, model } = setup({ max_steps: 24, diagnostics_steps: 24 });
     const before = trainer.evaluate()!;

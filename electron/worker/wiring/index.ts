@@ -22,7 +22,7 @@ export function createCoreDeps(o: CoreDepsOptions): StudioDeps {
     models: new CoreModels(sampleDir()),
     validator: coreConfigValidator,
     adapters: coreAdapterFactory,
-    trainer: coreTrainer(home),
+    trainer: coreTrainer(home, sampleDir()),
     projects: new FileProjectStore(home),
     appInfo: () => nodeAppInfo(o.mode, o.backend),
     now: () => new Date(),

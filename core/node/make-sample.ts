@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { initBackend, parseBackend } from '../node/backend';
+import { initBackend, parseBackend } from './backend';
 import { DigitMLP, digitMlpConfig, saveDigitMlp } from '../train/sample/digit-mlp';
 import { DIGIT_CLASSES, mnistTo8x8, parseOptdigitsCsv } from '../train/sample/digits';
 import { serializeImageTensors } from '../data/tensors';

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { scaleColumns } from './scale';
+import { randn64 } from './reference64';
+import { f32, relMaxErr, scoped, t64, tensorLeaks } from './test-helpers';
+
+describe('scaleColumns', () => {
+  it('equals y ⊙ s and its gradients equal the float64 formulas (1e-6 relative)', () => {
+    const [T, n] = [37, 6];
+    const y = f32(randn64(T * n, 1));
+    const s = f32(randn64(n, 2));
+    const G = f32(randn64(T * n, 3));
+    const [out, dy, ds] = scoped(() => {
+      const yt = tf.tensor2d(Float32Array.from(y), [T, n]);
+      const st = tf.tensor1d(Float32Array.from(s));
+      const Gt = tf.tensor2d(Float32Array.from(G), [T, n]);
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(Gt, scaleColumns(a as tf.Tensor2D, b as tf.Tensor1D))))([yt, st]);
+      return [t64(scaleColumns(yt, st)), ...grads.map(t64)];
+    });
+    const refOut = y.map((v, i) => v * s[i % n]);
+    const refDy = G.map((v, i) => v * s[i % n]);
+    const refDs = new Float64Array(n);
+    for (let i = 0; i < T * n; i++) refDs[i % n] += G[i] * y[i];
+    expect(relMaxErr(out, refOut)).toBeLessThan(1e-7);
+    expect(relMaxErr(dy, refDy)).toBeLessThan(1e-7);
+    expect(relMaxErr(ds, refDs)).toBeLessThan(1e-6);
+  });
+
+  it('rejects mismatched shapes and leaks nothing', () => {
+    const y = tf.ones([4, 3]) as tf.Tensor2D;
+    const s = tf.ones([3]) as tf.Tensor1D;
+    expect(() => scaleColumns(y, tf.ones([4]) as tf.Tensor1D)).toThrow(/y \[4, 3\] and s \[4\]/);
+    const step = (): void => tf.tidy(() => void tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(scaleColumns(a as tf.Tensor2D, b as tf.Tensor1D)))([y, s]).forEach((g) => g.dataSync()));
+    expect(tensorLeaks(step)).toEqual([0, 0, 0]);
+    tf.dispose([y, s]);
+  });
+});
