@@ -16,7 +16,8 @@ type Timed = () => void;
 
 /** Interleaves the candidates rep by rep (A B A B …) so machine noise hits both alike; medians. */
 function timeInterleaved(fns: Timed[], reps: number): number[] {
-  fns.forEach((f) => f());
+  // Two warm-up rounds: the first calls of a new shape grow the wasm heap, which is slow.
+  for (let w = 0; w < 2; w++) fns.forEach((f) => f());
   const t: number[][] = fns.map(() => []);
   for (let i = 0; i < reps; i++) {
     fns.forEach((f, j) => {
@@ -66,8 +67,8 @@ async function run(): Promise<void> {
     layer.eval();
     const x = tf.randomNormal([c.T, c.d], 0, 1, 'float32', 3);
     const reps = c.T >= 2048 ? 3 : 7;
-    const [af, wf] = timeInterleaved([forwardOnly(layer, x, 'activation'), forwardOnly(layer, x, 'weight')], reps);
     const [ab, wb] = timeInterleaved([forwardBackward(layer, x, 'activation'), forwardBackward(layer, x, 'weight')], reps);
+    const [af, wf] = timeInterleaved([forwardOnly(layer, x, 'activation'), forwardOnly(layer, x, 'weight')], reps);
     const r = (v: number): number => +v.toFixed(1);
     console.log(JSON.stringify({ ...c, backend, act_fwd_ms: r(af), weight_fwd_ms: r(wf), act_fwdbwd_ms: r(ab), weight_fwdbwd_ms: r(wb) }));
     x.dispose();

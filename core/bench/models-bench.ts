@@ -5,7 +5,7 @@
 // and runs the same files in the same run, so the table holds side-by-side ratios.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -165,7 +165,7 @@ function section(rows: string[]): string {
     '<!-- bench:models start -->',
     '## bench:models',
     '',
-    `Machine: ${cpus().length}× ${cpu}, Node ${process.version}, tfjs ${tf.version.tfjs}; ${new Date().toISOString().slice(0, 16)}Z. Random fp32 checkpoints generated at bench time.`,
+    `Machine: ${cpus().length}× ${cpu}, Node ${process.version}, tfjs ${tf.version.tfjs}; ${new Date().toISOString().slice(0, 16)}Z. Random fp32 checkpoints generated at bench time. Load average at the end: ${loadavg()[0].toFixed(1)} (a shared machine inflates absolute times; ratios are side by side).`,
     'Load = build the module tree + read/convert/assign every tensor one at a time. "Peak RSS in load" is the process high-water mark',
     'after loading minus RSS after building the (randomly initialised) model: the transient cost of loading. torch columns: transformers 5.18',
     '`from_pretrained` + forward of the same files in the same run (1 thread), for ratios. Forward: median of 3, no grad.',

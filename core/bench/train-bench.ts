@@ -171,27 +171,34 @@ function writeSection(lines: string[]): void {
   writeFileSync(path, i >= 0 && j > i ? old.slice(0, i) + block + old.slice(j + end.length) : `${old.trimEnd()}\n\n${block}\n`);
 }
 
+/** Rows of an earlier run's JSON lines (BENCH_FROM_LOG=<file>): re-render the section without re-measuring. */
+function rowsFromLog(path: string): Record<string, number | string>[] {
+  return readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, number | string>);
+}
+
 async function main(): Promise<void> {
   const backend = await initBackend('wasm');
   const reps = Number(process.env.BENCH_REPS ?? 2);
   const only = process.env.BENCH_CASES?.split(',');
-  const rows: Record<string, number | string>[] = [];
-  for (const c of CASES.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
+  const fromLog = process.env.BENCH_FROM_LOG;
+  const rows: Record<string, number | string>[] = fromLog ? rowsFromLog(fromLog) : [];
+  for (const c of fromLog ? [] : CASES.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
     for (const m of METHODS) {
       const r = await measure(c, m, reps);
       rows.push(r);
       console.log(JSON.stringify({ ...r, backend }));
     }
   }
+  const measured = CASES.filter((c) => ['frozen', 'lora-r8'].every((m) => rows.some((r) => r.model === c.name && r.method === m)));
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   writeSection([
     '## bench:train — one training step (fwd + bwd + AdamW) on wasm',
     '',
     `\`npm run -s bench:train\`, ${when} UTC, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, backend ${backend}; median of ${reps} steps after a warm-up, all rows measured side by side in one run (the machine was shared: compare ratios). "frozen fwd+bwd": the base with only its first LayerNorm weight trainable, so the backward runs through every layer. LoRA r=8: a minimal LoRA layer on the same target modules. Peak memory: tfjs peak tensor bytes during one step (tf.profile). Targets: BOFT step ≤ 1.2× LoRA, memory ≤ 1.1× LoRA.`,
     '',
-    ...CASES.map((c) => `- ${c.name}: ${c.shape}; targets ${c.targets.join(', ')}`),
+    ...measured.map((c) => `- ${c.name}: ${c.shape}; targets ${c.targets.join(', ')}`),
     '',
-    ...table(rows),
+    ...table(rows.filter((r) => measured.some((c) => c.name === r.model))),
     '',
     'PEFT on this machine (torch CPU, GPT-2 shape, from ../shared/reference/peft-boft-semantics.md): BOFT m1 8.63 s / 1211 MB, m2 14.64 s / 1638 MB, LoRA r8 0.96 s / 750 MB (process RSS, full vocabulary).',
   ]);

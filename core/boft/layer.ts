@@ -13,16 +13,19 @@ import { normal, deriveSeed } from '../nn/init';
 import type { Conv1D, Linear } from '../nn/layers/linear';
 import { cayley } from '../math/cayley';
 import { rotate, rotateTransposed } from '../math/rotation';
+import { scaleColumns } from '../math/scale';
 import { boftDropout, seededRng, type Rng } from '../math/dropout';
 import { assertFactorShape, type BoftGeometry } from '../math/geometry';
 import type { AdaptableType } from './geometry';
 import { ParameterDict, assertAdapterName } from './param-dict';
 
 /**
- * Where the rotation is applied. 'activation': x·M, cost T·d·b·m, and no extra GEMM in the
- * backward (the frozen W needs no gradient). 'weight': W·Mᵀ, cost out·d·b·m, but training
- * then also needs dW' = dyᵀx (a full T·out·d GEMM). 'auto': activation while training;
- * in eval the cheaper of the two (weight when T > out). Both are exact.
+ * Where the rotation is applied; both are exact. 'activation': x·M, cost T·d·b·m.
+ * 'weight': W·Mᵀ, cost out·d·b·m, plus a dW' = dyᵀx product in training. 'auto' picks
+ * 'weight' iff T > out. Measured side by side on wasm (core/bench/boft-paths.ts, d=768,
+ * fwd+bwd, 3 runs on a loaded 2-core machine, 2026-11-29): activation ÷ weight time was
+ * 0.63–0.78 at T=64/out=768, 0.72–0.86 at T=256/out=768, 0.82–0.93 at T=256/out=3072;
+ * weight ÷ activation was 0.58–0.95 at T=2048/out=768 and 0.63–0.78 at T=1024/out=64.
  */
 export type RotationPath = 'auto' | 'activation' | 'weight';
 
@@ -225,7 +228,6 @@ export abstract class BOFTLayer extends Layer {
   private useActivationPath(x: tf.Tensor): boolean {
     if (!this.activationPathSupported) return false;
     if (this.rotationPath !== 'auto') return this.rotationPath === 'activation';
-    if (this.training) return true;
     return x.size / this.rotatedDim <= this.outFeatures;
   }
 
@@ -239,7 +241,8 @@ export abstract class BOFTLayer extends Layer {
     let x2 = x.reshape([-1, d]) as tf.Tensor2D;
     for (const n of [...active].reverse()) x2 = rotate(x2, this.orthogonal(n, true), this.geometry(n));
     const y = this.applyBase(x2, this.baseWeight(), undefined); // [T, out]
-    const scaled = tf.mul(y, this.scaleColumn(active).reshape([this.outFeatures]));
+    // scaleColumns: a broadcasting tf.mul and its axis-0 sum are ~10× slower on wasm.
+    const scaled = scaleColumns(y.reshape([-1, this.outFeatures]) as tf.Tensor2D, this.scaleColumn(active).reshape([this.outFeatures]) as tf.Tensor1D);
     const bias = this.baseBias();
     const out = bias ? tf.add(scaled, bias) : scaled;
     return out.reshape([...x.shape.slice(0, -1), this.outFeatures]);

@@ -15,6 +15,7 @@ const GEOMETRIES: BoftGeometry[] = [
   { d: 16, k: 4, b: 4, m: 2 },
   { d: 16, k: 4, b: 4, m: 3 },
   { d: 12, k: 3, b: 4, m: 1 },
+  { d: 9, k: 3, b: 3, m: 1 }, // odd b is valid for m = 1
   { d: 24, k: 4, b: 6, m: 3 },
   { d: 32, k: 8, b: 4, m: 4 },
 ];
@@ -90,6 +91,16 @@ describe('rotation end to end through cayley', () => {
     const idx = sampleIndices(R.length, 96);
     const fd = fdGrad64((r) => dot64(G, matmul64(x, rotationMatrix64(r, g), T, g.d, g.d)), R, 1e-6, idx);
     expect(relMaxErr(pick(grad, idx), pick(fd, idx))).toBeLessThan(1e-4);
+  });
+
+  it('handles a single token (T = 1)', () => {
+    const g = { d: 16, k: 4, b: 4, m: 3 };
+    const c = makeCase(g, 88, 1);
+    const y = scoped(() => {
+      const { x, Q } = tensors(c);
+      return t64(rotate(x, Q, g));
+    });
+    expect(relMaxErr(y, matmul64(c.x, rotationMatrixFromBlocks64(c.Q, g), 1, g.d, g.d))).toBeLessThan(1e-5);
   });
 
   it('rotateTransposed undoes rotate', () => {

@@ -74,25 +74,23 @@ export class ViTAttention extends Module {
 }
 
 /** Patch embedding, class token and learned positions: pixel_values [B, C, H, W] → [B, N+1, h]. */
-export class PatchEmbeddings extends Module {
-  readonly typeName: string;
+class ViTEmbeddings extends Module {
+  readonly typeName = 'ViTEmbeddings';
 
-  constructor(typeName: string, private readonly d: VisionDims, withMaskToken: boolean) {
+  constructor(private readonly d: VisionDims) {
     super();
-    this.typeName = typeName;
     const n = (d.imageSize / d.patchSize) ** 2;
     this.registerParameter('cls_token', tf.zeros([1, 1, d.hidden]));
-    if (withMaskToken) this.registerParameter('mask_token', tf.zeros([1, d.hidden]));
     this.registerParameter('position_embeddings', tf.zeros([1, n + 1, d.hidden]));
-    const pe = this.registerModule('patch_embeddings', container(`${typeName.replace('Embeddings', '')}PatchEmbeddings`, {}));
-    pe.add('projection', new Conv2d(d.channels, d.hidden, d.patchSize, { stride: d.patchSize, seed: 5 }));
+    const proj = new Conv2d(d.channels, d.hidden, d.patchSize, { stride: d.patchSize, seed: 5 });
+    this.registerModule('patch_embeddings', container('ViTPatchEmbeddings', { projection: proj }));
   }
 
   forward(pixels: tf.Tensor): tf.Tensor {
     const [b, c, hgt, wid] = pixels.shape;
     const d = this.d;
     if (c !== d.channels || hgt !== d.imageSize || wid !== d.imageSize) {
-      throw new Error(`${this.typeName}: pixel_values [${pixels.shape}] must be [B, ${d.channels}, ${d.imageSize}, ${d.imageSize}] (position-embedding interpolation is not supported)`);
+      throw new Error(`${this.typeName}: pixel_values [${pixels.shape}] must be [B, ${d.channels}, ${d.imageSize}, ${d.imageSize}] (as in transformers without interpolate_pos_encoding, which is not supported here)`);
     }
     return tf.tidy(() => {
       const patches = callAt(this, 'patch_embeddings.projection', pixels); // [B, h, gh, gw]
@@ -139,7 +137,7 @@ export class ViTForImageClassification extends PretrainedModel {
     this.numLabels = c.numLabels();
     this.problem = problemType(c, this.numLabels);
     const vit = this.registerModule('vit', container('ViTModel', {}));
-    vit.add('embeddings', new PatchEmbeddings('ViTEmbeddings', d, false));
+    vit.add('embeddings', new ViTEmbeddings(d));
     const layers = new ModuleList<ViTLayer>(Array.from({ length: d.layers }, () => new ViTLayer(d)));
     vit.add('encoder', container('ViTEncoder', { layer: layers }));
     vit.add('layernorm', new LayerNorm(d.hidden, { eps: d.eps }));
@@ -149,7 +147,7 @@ export class ViTForImageClassification extends PretrainedModel {
   forward(inputs: ModelInputs): ModelOutput {
     const pixels = this.requireInput(inputs, 'pixel_values');
     const logits = tf.tidy(() => {
-      let h = (this.getSubmodule('vit.embeddings') as PatchEmbeddings).forward(pixels);
+      let h = (this.getSubmodule('vit.embeddings') as ViTEmbeddings).forward(pixels);
       for (const [, layer] of this.getSubmodule('vit.encoder.layer').children()) h = (layer as ViTLayer).forward(h);
       h = callAt(this, 'vit.layernorm', h);
       const cls = tf.squeeze(tf.slice(h, [0, 0, 0], [-1, 1, -1]), [1]); // [B, h]

@@ -19,6 +19,7 @@ const CASES: [string, string][] = [
   ['llama', 'io'],
   ['llama_bf16_sharded', 'io'],
   ['mistral_fp16', 'io'],
+  ['mistral_window', 'io'],
   ['qwen2', 'io'],
 ];
 

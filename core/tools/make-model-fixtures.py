@@ -335,6 +335,8 @@ def text() -> None:
               save_kw={"max_shard_size": "4KB"}, dtype=torch.bfloat16)
     make_arch("mistral_fp16", MistralForCausalLM, MistralConfig(**llama_kw, sliding_window=None), lin,
               dtype=torch.float16)
+    # A window shorter than the sequence: each query sees only the last 3 positions.
+    make_arch("mistral_window", MistralForCausalLM, MistralConfig(**llama_kw, sliding_window=3), lin)
     qwen_kw = dict(llama_kw, tie_word_embeddings=True)
     qwen_kw.pop("head_dim")
     make_arch("qwen2", Qwen2ForCausalLM, Qwen2Config(**qwen_kw), lin)
@@ -380,7 +382,14 @@ def tokenizers_fixtures() -> None:
     wp.decoder = decoders.WordPiece()
     cls_id, sep_id = wp.token_to_id("[CLS]"), wp.token_to_id("[SEP]")
     wp.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)])
-    for kind, tok in (("bpe", bpe), ("wordpiece", wp)):
+    # LLaMA-2 / Mistral style: SentencePiece-like BPE over "▁"-joined words, unknown bytes as <0xNN>.
+    sp = Tokenizer(models.BPE(byte_fallback=True, unk_token="<unk>", fuse_unk=True))
+    sp.normalizer = normalizers.Sequence([normalizers.Prepend("▁"), normalizers.Replace(" ", "▁")])
+    sp.decoder = decoders.Sequence([decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)])
+    byte_tokens = [f"<0x{i:02X}>" for i in range(256)]
+    sp.train_from_iterator([CORPUS], trainers.BpeTrainer(vocab_size=400, special_tokens=["<unk>", "<s>", "</s>"] + byte_tokens))
+    sp.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", sp.token_to_id("<s>"))])
+    for kind, tok in (("bpe", bpe), ("wordpiece", wp), ("metaspace_bpe", sp)):
         sub = d / kind
         sub.mkdir()
         tok.save(str(sub / "tokenizer.json"))

@@ -13,9 +13,10 @@ export function findElectronRuntime(env: NodeJS.ProcessEnv = process.env): Elect
     path = require('electron');
   } catch (e) {
     const why = (e as Error).message.split('\n')[0];
-    return { found: false, reason: `no Electron runtime (${why}${env.ELECTRON_SKIP_BINARY_DOWNLOAD ? '; ELECTRON_SKIP_BINARY_DOWNLOAD is set' : ''})` };
+    const skip = env.ELECTRON_SKIP_BINARY_DOWNLOAD ? '; ELECTRON_SKIP_BINARY_DOWNLOAD is set' : '';
+    return { found: false, reason: `the electron npm package has no binary: "${why}"${skip}` };
   }
   if (typeof path !== 'string') return { found: false, reason: 'the electron package did not give a binary path' };
-  if (!existsSync(path)) return { found: false, reason: `no Electron runtime at ${path}` };
+  if (!existsSync(path)) return { found: false, reason: `nothing at ${path}` };
   return { found: true, path };
 }

@@ -21,6 +21,8 @@ export interface LoadedModel {
   name: string;
   architecture: string;
   source: ModelSource;
+  /** The checkpoint folder it was loaded from (merged exports re-read it). */
+  dir?: string;
   /** config.json's model_type: selects the adapter file naming (e.g. legacy ViT names). */
   modelType?: string;
   root: Module;

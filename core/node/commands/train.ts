@@ -12,7 +12,7 @@ import { writeAdapterDir } from '../adapter-fs';
 import { loadDatasets, taskFor, type LoadedData } from '../datasets';
 import { DiskCheckpointStore, JsonlWriter, ProgressBar } from '../train-files';
 import { getPeftModel, type BOFTModel } from '../../boft/model';
-import { adapterNamingFor, serializeAdapter, ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME } from '../../io/peft';
+import { adapterNamingFor, serializeAdapter, ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME, type AdapterNaming } from '../../io/peft';
 import { parseRunSpec, type RunSpec } from '../../train/run-spec';
 import { Trainer, type TrainOutcome } from '../../train/trainer';
 import { boftDiagnostics } from '../../train/diagnostics';
@@ -37,6 +37,10 @@ export interface TrainOptions {
   /** Ctrl-C handling (off in tests). */
   handleSigint?: boolean;
   progress?: boolean;
+  /** Every trainer event, after it is recorded (the studio worker forwards these). */
+  onEvent?: (e: TrainEvent) => void;
+  /** The trainer, once built: a host calls pause()/resume()/cancel() on it. */
+  onTrainer?: (t: Trainer) => void;
 }
 
 export interface TrainResult {
@@ -124,54 +128,85 @@ function onCtrlC(trainer: Trainer, io: CliIO): () => void {
   return () => process.off('SIGINT', handler);
 }
 
-/** The whole run; also used by `boft demo` and tests. */
+/** The adapter in PEFT format as checkpoint files (file-side module names). */
+function adapterExporter(bm: BOFTModel, naming: AdapterNaming): () => Promise<Map<string, Uint8Array>> {
+  return async () => {
+    const f = await serializeAdapter(bm, 'default', naming.toFile);
+    return new Map([[ADAPTER_CONFIG_NAME, new TextEncoder().encode(f.configText)], [ADAPTER_WEIGHTS_NAME, f.weights]]);
+  };
+}
+
+/** Restores the newest checkpoint when asked, saying what happened. */
+async function maybeResume(trainer: Trainer, spec: RunSpec, io: CliIO, resume: boolean): Promise<string | null> {
+  if (!resume) return null;
+  const from = await trainer.restoreLatest();
+  io.err(from ? `resumed from ${from}` : 'no checkpoint to resume from; starting at step 0');
+  if (from && spec.boft.boft_dropout > 0) {
+    io.err(`warning: boft_dropout=${spec.boft.boft_dropout}: the dropout generator is not checkpointed, so losses after resume match the uninterrupted run statistically, not exactly`);
+  }
+  return from;
+}
+
+async function runTrainer(trainer: Trainer, rec: Recorder, io: CliIO, opts: TrainOptions): Promise<TrainOutcome> {
+  const detach = opts.handleSigint ? onCtrlC(trainer, io) : () => {};
+  opts.onTrainer?.(trainer);
+  try {
+    return await trainer.run((e) => { rec.onEvent(e); opts.onEvent?.(e); });
+  } finally {
+    detach();
+    trainer.dispose();
+  }
+}
+
+interface RunFacts {
+  runPath: string;
+  spec: RunSpec;
+  outDir: string;
+  modelDir: string;
+  backend: string;
+  outcome: TrainOutcome;
+  data: LoadedData;
+  before: EvalMetrics | null;
+  after: EvalMetrics | null;
+}
+
+/** loss_curve.svg and run_bundle.json. */
+function writeReport(f: RunFacts, rec: Recorder, summary: TrainResult['trainable']): void {
+  writeFileSync(join(f.outDir, 'loss_curve.svg'), lossCurveSvg(f.spec.name ?? 'BOFT training loss', [
+    { name: 'train loss', color: '#1f77b4', points: rec.train }, { name: 'eval loss', color: '#d62728', points: rec.evals }]));
+  writeFileSync(join(f.outDir, 'run_bundle.json'), JSON.stringify({
+    run: f.spec.name ?? null, run_json: resolve(f.runPath), outcome: f.outcome, seed: f.spec.training.seed, backend: f.backend,
+    versions: { 'boft-studio': packageVersion(), tfjs: tf.version_core, node: process.version },
+    boft: f.spec.boft.toAdapterConfigJson({ saved: false }), training: f.spec.training, dataset: f.spec.dataset,
+    dataset_sha256: f.data.log.digest(), dataset_files: f.data.log.files, base_model: f.modelDir, base_model_sha256: modelHashes(f.modelDir),
+    metrics_before: f.before, metrics_after: f.after, trainable: summary,
+  }, null, 2) + '\n');
+}
+
+/** The whole run; also used by `boft demo`, the studio worker and tests. */
 export async function trainRun(runPath: string, io: CliIO, opts: TrainOptions = {}): Promise<TrainResult> {
   const { spec, baseDir, outDir, modelDir } = readSpec(runPath, opts);
   const backend = await initBackend(parseBackend(opts.backend ?? spec.backend));
   io.err(`backend: ${backend}`);
   const { model, config } = loadPretrainedModel(modelDir);
-  let bm: BOFTModel | null = null;
   try {
     model.train();
     const data = loadDatasets(spec.dataset, baseDir, modelDir, model, spec.training.seed);
     const task = taskFor(model, spec.dataset, data, modelDir);
-    const before = task.evaluate(spec.training.per_device_eval_batch_size);
-    bm = getPeftModel(model, spec.boft, 'default', { seed: spec.training.seed });
+    const eb = spec.training.per_device_eval_batch_size;
+    const before = task.evaluate(eb);
+    const bm = getPeftModel(model, spec.boft, 'default', { seed: spec.training.seed });
     const naming = adapterNamingFor(typeof config.model_type === 'string' ? config.model_type : undefined);
-    const boft = bm;
-    const exportAdapter = async (): Promise<Map<string, Uint8Array>> => {
-      const f = await serializeAdapter(boft, 'default', naming.toFile);
-      return new Map([[ADAPTER_CONFIG_NAME, new TextEncoder().encode(f.configText)], [ADAPTER_WEIGHTS_NAME, f.weights]]);
-    };
     mkdirSync(outDir, { recursive: true });
     const store = new DiskCheckpointStore(join(outDir, 'checkpoints'));
-    const trainer = new Trainer({ task, args: spec.training, store, exportAdapter, diagnostics: () => boftDiagnostics(boft) });
-    const resumedFrom = opts.resume ? await trainer.restoreLatest() : null;
-    if (opts.resume) io.err(resumedFrom ? `resumed from ${resumedFrom}` : 'no checkpoint to resume from; starting at step 0');
-    if (resumedFrom && spec.boft.boft_dropout > 0) {
-      io.err(`warning: boft_dropout=${spec.boft.boft_dropout}: the dropout generator is not checkpointed, so losses after resume match the uninterrupted run statistically, not exactly`);
-    }
+    const trainer = new Trainer({ task, args: spec.training, store, exportAdapter: adapterExporter(bm, naming), diagnostics: () => boftDiagnostics(bm) });
+    const resumedFrom = await maybeResume(trainer, spec, io, opts.resume === true);
     const rec = recorder(outDir, resumedFrom !== null, opts.progress === false ? null : new ProgressBar(), io);
-    const detach = opts.handleSigint ? onCtrlC(trainer, io) : () => {};
-    let outcome: TrainOutcome;
-    try {
-      outcome = await trainer.run(rec.onEvent);
-    } finally {
-      detach();
-      trainer.dispose();
-    }
-    const after = outcome === 'cancelled' ? null : task.evaluate(spec.training.per_device_eval_batch_size);
+    const outcome = await runTrainer(trainer, rec, io, opts);
+    const after = outcome === 'cancelled' ? null : task.evaluate(eb);
     await writeAdapterDir(join(outDir, 'adapter'), await serializeAdapter(bm, 'default', naming.toFile));
-    writeFileSync(join(outDir, 'loss_curve.svg'), lossCurveSvg(spec.name ?? 'BOFT training loss', [
-      { name: 'train loss', color: '#1f77b4', points: rec.train }, { name: 'eval loss', color: '#d62728', points: rec.evals }]));
     const summary = bm.trainableParameters();
-    writeFileSync(join(outDir, 'run_bundle.json'), JSON.stringify({
-      run: spec.name ?? null, run_json: resolve(runPath), outcome, seed: spec.training.seed, backend,
-      versions: { 'boft-studio': packageVersion(), tfjs: tf.version_core, node: process.version },
-      boft: spec.boft.toAdapterConfigJson({ saved: false }), training: spec.training, dataset: spec.dataset,
-      dataset_sha256: data.log.digest(), dataset_files: data.log.files, base_model: modelDir, base_model_sha256: modelHashes(modelDir),
-      metrics_before: before, metrics_after: after, trainable: summary,
-    }, null, 2) + '\n');
+    writeReport({ runPath, spec, outDir, modelDir, backend, outcome, data, before, after }, rec, summary);
     return { outcome, outDir, backend, spec, before, after, trainable: summary, bm, model, task, data };
   } catch (e) {
     model.dispose();

@@ -1,11 +1,13 @@
 // Adapter operations on core/boft's BOFTModel, and PEFT-format files through core/node's
 // adapter-fs. Every numeric step is core's; this maps its answers onto the contract.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
 import { join, resolve } from 'node:path';
 import { BOFTConfig, BOFT_CONFIG_KEYS } from '../../../core/boft/config';
 import { getPeftModel, type BOFTModel } from '../../../core/boft/model';
 import { adapterNamingFor, type AdapterNaming } from '../../../core/io/peft';
 import { fromPretrained, loadAdapter, savePretrained } from '../../../core/node/adapter-fs';
+import { mergeCheckpoint } from '../../../core/node/commands/merge';
 import type { Module } from '../../../core/nn/module';
 import { StudioError } from '../../shared/contract';
 import { throwIfCancelled } from '../../shared/dispatcher';
@@ -128,8 +130,38 @@ export class CoreAdapters implements AdapterEngine {
     return describeDir(out);
   }
 
-  async exportMerged(): Promise<ExportResult> {
-    throw new StudioError('NOT_WIRED', 'exporting a merged model needs a checkpoint writer for zoo models in core/node (not in this build); export the adapter, or use `boft merge`');
+  /**
+   * A plain Hugging Face checkpoint with the adapters folded in, written by core's
+   * `boft merge` path from the checkpoint folder and the adapters saved in PEFT format,
+   * so the studio's own model is never changed by an export.
+   */
+  async exportMerged(dir: string, names: string[] | undefined, safeMerge: boolean, progress: ExportProgress, signal: AbortSignal): Promise<ExportResult> {
+    const bm = this.need();
+    const modelDir = this.model.dir;
+    if (!modelDir) throw new StudioError('UNSUPPORTED', `model ${this.model.name} was not loaded from a checkpoint folder`);
+    const chosen = names ?? bm.activeAdapters;
+    for (const n of chosen) if (!bm.peftConfig.has(n)) throw new StudioError('NOT_FOUND', `no adapter '${n}'`, { adapters: [...bm.peftConfig.keys()] });
+    const out = resolve(dir);
+    const staging = join(out, '.boft-merge-adapters');
+    const steps = chosen.length + 1;
+    try {
+      for (const [i, n] of chosen.entries()) {
+        throwIfCancelled(signal, 'the export');
+        progress('adapters', i, steps);
+        await savePretrained(bm, join(staging, n), n, this.naming.toFile);
+      }
+      throwIfCancelled(signal, 'the export');
+      progress('merge', chosen.length, steps);
+      const io = { out: () => {}, err: () => {} };
+      await mergeCheckpoint(modelDir, chosen.map((n) => join(staging, n)), out, safeMerge, tf.getBackend(), io);
+    } catch (e) {
+      if (e instanceof StudioError) throw e;
+      throw new StudioError('IO', `merged export to ${out} failed: ${(e as Error).message}`);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    progress('merge', steps, steps);
+    return describeDir(out);
   }
 
   dispose(): void {

@@ -34,6 +34,6 @@ export class CoreModels implements ModelProvider {
     const root = loaded.model;
     const name = typeof loaded.config._name_or_path === 'string' && loaded.config._name_or_path ? loaded.config._name_or_path : basename(dir);
     const modelType = typeof loaded.config.model_type === 'string' ? loaded.config.model_type : undefined;
-    return { name, architecture: architectureOf(loaded.config), source: { kind: 'folder', path: dir }, modelType, root, dispose: () => root.dispose() };
+    return { name, architecture: architectureOf(loaded.config), source: { kind: 'folder', path: dir }, dir, modelType, root, dispose: () => root.dispose() };
   }
 }

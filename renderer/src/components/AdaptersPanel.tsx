@@ -62,12 +62,14 @@ function AdapterList() {
 }
 
 function Agreement() {
-  const { agreement } = usePick((s) => ({ agreement: s.agreement }));
-  if (!agreement) return null;
+  const { lastMerge } = usePick((s) => ({ lastMerge: s.lastMerge }));
+  if (!lastMerge) return null;
+  const a = lastMerge.agreement;
+  if (!a) return <p className="notice" role="status" data-testid="agreement-none">The service ran no merged-vs-unmerged check for this merge (no held-out batch was available).</p>;
   return (
     <p className="agreement" role="status" data-testid="agreement">
-      Merged vs unmerged outputs on a held-out batch of {agreement.samples}: max |difference| = <b>{agreement.maxAbsDiff.toExponential(2)}</b>
-      {agreement.maxAbsDiff <= 1e-4 ? ' (agrees to fp32 rounding)' : ' (larger than fp32 rounding; check the adapter)'}
+      Merged vs unmerged outputs on a held-out batch of {a.samples}: max |difference| = <b>{a.maxAbsDiff.toExponential(2)}</b>
+      {a.maxAbsDiff <= 1e-4 ? ' (agrees to fp32 rounding)' : ' (larger than fp32 rounding; check the adapter)'}
     </p>
   );
 }

@@ -56,7 +56,7 @@ describe('adapters slice', () => {
     await store.getState().confirmAction();
     const s = store.getState();
     expect(s.adapters[0].merged).toBe(true);
-    expect(s.agreement).toEqual({ maxAbsDiff: 3.1e-7, samples: 64 });
+    expect(s.lastMerge).toEqual({ agreement: { maxAbsDiff: 3.1e-7, samples: 64 } });
     expect(fake.calls.find((c) => c.method === 'adapters.merge')?.params).toEqual({ names: ['a'], safeMerge: true });
   });
 
@@ -105,5 +105,18 @@ describe('adapters slice', () => {
     fake.emit({ type: 'adapters.changed', adapters: [fakeAdapter('z')] });
     await settle();
     expect(store.getState().adapters.map((a) => a.name)).toEqual(['z']);
+  });
+});
+
+describe('a merge without an agreement check', () => {
+  it('records that the service ran none', async () => {
+    const { store } = testStore({
+      'adapters.list': async () => ({ adapters: [fakeAdapter('a')] }),
+      'adapters.merge': async () => ({ adapters: [fakeAdapter('a', { merged: true })], agreement: null }),
+    });
+    await store.getState().refreshAdapters();
+    store.getState().requestAction('a', 'merge');
+    await store.getState().confirmAction();
+    expect(store.getState().lastMerge).toEqual({ agreement: null });
   });
 });

@@ -36,7 +36,8 @@ export interface AdaptersSlice {
   pending: PendingAction | null;
   adapterBusy: boolean;
   adapterError: string | null;
-  agreement: MergeAgreement | null;
+  /** The last merge's agreement check; agreement null when the service ran none. */
+  lastMerge: { agreement: MergeAgreement | null } | null;
   exportJob: ExportJob | null;
   refreshAdapters(): Promise<void>;
   requestAction(name: string, action: AdapterAction, safeMerge?: boolean): void;
@@ -100,7 +101,7 @@ export const createAdaptersSlice: SliceCreator<AdaptersSlice> = (set, get, { api
     pending: null,
     adapterBusy: false,
     adapterError: null,
-    agreement: null,
+    lastMerge: null,
     exportJob: null,
     refreshAdapters: async () => {
       const r = valueOr(await api.call('adapters.list', {}), fail);
@@ -120,7 +121,7 @@ export const createAdaptersSlice: SliceCreator<AdaptersSlice> = (set, get, { api
       const r = valueOr(await act(p), fail);
       if (!r) return;
       const merged = p.action === 'merge' || p.action === 'merge_and_unload';
-      set({ adapterBusy: false, adapters: r.adapters, agreement: merged ? r.agreement ?? null : get().agreement });
+      set({ adapterBusy: false, adapters: r.adapters, lastMerge: merged ? { agreement: r.agreement ?? null } : get().lastMerge });
     },
     exportAdapter: (name, dir) => runExport('adapter', dir, (progressId) => api.call('export.adapter', { adapterName: name, dir, progressId })),
     exportMerged: (dir, safeMerge) => runExport('merged', dir, (progressId) => api.call('export.merged', { dir, safeMerge, progressId })),
