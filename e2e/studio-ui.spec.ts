@@ -30,6 +30,16 @@ test('studio journey on the scripted service', async ({ browser }) => {
 
     await openSampleAndPick(page);
     await shot(page, '01-config-picked');
+    // Keyboard only: walk down to the folded blocks' v_proj and tick it with Space.
+    await page.getByTestId('tree-search').fill('');
+    await page.getByTestId('module-tree').focus();
+    for (const key of ['Home', 'ArrowDown', 'ArrowRight', 'ArrowDown', 'ArrowRight', 'ArrowDown', 'ArrowRight', 'ArrowDown', 'ArrowRight', 'ArrowDown', 'ArrowDown']) {
+      await page.keyboard.press(key);
+    }
+    await expect(page.locator('[role="treeitem"][aria-selected="true"]')).toContainText('v_proj');
+    await page.keyboard.press(' ');
+    await expect(page.getByTestId('f-target_modules')).toHaveValue(/v_proj/);
+    await expect(page.locator('[role="treeitem"][aria-selected="true"]')).toHaveAttribute('aria-checked', 'true');
     const explained = await invalidThenFix(page, 5);
     expect(explained).toMatch(/not divisible by block size 5/);
     await shot(page, '03-config-fixed');

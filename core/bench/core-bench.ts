@@ -5,7 +5,7 @@
 // measures the neighbours), median of the reps after one warm-up. Prints one JSON line per
 // case and replaces the "bench:core" section of docs/benchmarks.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, parseBackend, type BackendRequest } from '../node/backend';
@@ -112,13 +112,13 @@ function tableRow(r: Result): string {
   return `| ${r.d} | ${r.T} | ${r.b} | ${r.m} | ${r.backend} | ${r.base_fwd_ms} | ${r.base_fwdbwd_ms} | ${r.boft_fwd_ms} | ${r.boft_fwdbwd_ms} | **${r.ratio_fwdbwd}** | ${peft} |`;
 }
 
-function section(results: Result[], args: Args): string {
+function section(results: Result[], args: Args, load: number): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return [
     '<!-- bench:core start -->',
     '## bench:core',
     '',
-    `Machine: ${cpus().length}× ${cpu} (nproc ${cpus().length}), Node ${process.version}, tfjs ${tf.version.tfjs}; ${new Date().toISOString().slice(0, 16)}Z.${args.quick ? ' `--quick` subset (d = 768).' : ''}`,
+    `Machine: ${cpus().length}× ${cpu} (nproc ${cpus().length}), Node ${process.version}, tfjs ${tf.version.tfjs}; ${new Date().toISOString().slice(0, 16)}Z; 1-min load average at the end ${load.toFixed(1)}.${args.quick ? ' `--quick` subset (d = 768).' : ''}`,
     'One Linear d→d with T tokens. Frozen base: forward, and forward + gradient w.r.t. the input. BOFT: the same layer with an adapter',
     '(init_weights=false), forward + gradient w.r.t. the input, boft_R and boft_s. Process CPU time in ms (the machine is shared), median of',
     `${args.reps} interleaved reps after a warm-up. Ratio = BOFT fwd+bwd ÷ base fwd+bwd, same run. Targets: ≤ 1.3 for m ≤ 2 at T = 2048, ≤ 2 everywhere.`,
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const text = section(results, args);
+  const text = section(results, args, loadavg()[0]);
   writeDocs(text);
   process.stdout.write(`${text}\n`);
 }

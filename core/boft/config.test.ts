@@ -20,7 +20,7 @@ describe('BOFTConfig', () => {
   });
 
   it('names the field, the value and what is allowed', () => {
-    expect(() => new BOFTConfig({ boft_dropout: 1.5 })).toThrow("BOFTConfig: boft_dropout=1.5 is invalid; allowed: a number in [0, 1]");
+    expect(() => new BOFTConfig({ boft_dropout: 1.5 })).toThrow("BOFTConfig: boft_dropout=1.5 is invalid; allowed: a number in [0, 1)");
     expect(() => new BOFTConfig({ bias: 'lora_only' as 'none' })).toThrow(`BOFTConfig: bias="lora_only" is invalid; allowed: 'none', 'all' or 'boft_only'`);
     expect(() => new BOFTConfig({ boft_n_butterfly_factor: 0 })).toThrow(/boft_n_butterfly_factor=0 is invalid; allowed: an integer >= 1/);
     expect(() => new BOFTConfig({ boft_block_size: 2.5 })).toThrow(/boft_block_size=2.5 is invalid; allowed: an integer >= 0/);

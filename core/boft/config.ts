@@ -68,7 +68,7 @@ const FIELD_RULES: Record<keyof BOFTConfigFields, FieldRule> = {
   boft_n_butterfly_factor: { schema: z.int().min(1), allowed: 'an integer >= 1 (1 = plain OFT)' },
   target_modules: { schema: strOrList, allowed: "a list of names/dotted suffixes, a full-match regex string, 'all-linear', or null" },
   exclude_modules: { schema: strOrList, allowed: 'a list of names/dotted suffixes, a full-match regex string, or null' },
-  boft_dropout: { schema: z.number().min(0).max(1), allowed: 'a number in [0, 1]' },
+  boft_dropout: { schema: z.number().min(0).lt(1), allowed: 'a number in [0, 1)' },
   fan_in_fan_out: { schema: z.boolean(), allowed: 'true or false' },
   bias: { schema: z.enum(['none', 'all', 'boft_only']), allowed: "'none', 'all' or 'boft_only'" },
   modules_to_save: { schema: z.array(z.string()).nullable(), allowed: 'a list of module names, or null' },

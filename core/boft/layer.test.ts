@@ -110,6 +110,41 @@ describe('BOFTLinear', () => {
   });
 });
 
+describe('multiplicative dropout', () => {
+  it('acts only in training: p=0.5, k=4 gives the output of exactly int(p·k)=2 blocks set to I (float64 reference)', () => {
+    const g: BoftGeometry = { d: 8, k: 4, b: 2, m: 1 };
+    const base = new Linear(8, 4, { seed: 12 });
+    const layer = new BOFTLinear('fc', base);
+    const A = addRandom(layer, 'a', g, 70);
+    layer.setAdapterTensors('a', layer.boftR.get('a').clone(), layer.boftS.get('a').clone(), g, 0.5, true, 5); // same values, dropout 0.5
+    layer.activeAdapters = ['a'];
+    const x64 = f32(randn64(3 * 8, 13));
+    const x = tf.tensor(Float32Array.from(x64), [3, 8]);
+    const W = values(base.weight);
+    const bias = values(base.bias as tf.Tensor);
+    const Rraw = values(layer.boftR.get('a'));
+    // Every way of choosing 2 of the 4 blocks: zeroing a block's R makes its Cayley block I.
+    const refs = [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]].map((drop) => {
+      const R = Float64Array.from(Rraw);
+      for (const j of drop) R.fill(0, j * 4, j * 4 + 4);
+      return linear64(x64, 3, 8, mergedRows64(W, 4, 8, [{ M: dense64(R, g), s: A.s }]), 4, bias);
+    });
+    const full = linear64(x64, 3, 8, mergedRows64(W, 4, 8, [A]), 4, bias);
+    for (const path of ['activation', 'weight'] as const) {
+      layer.rotationPath = path;
+      layer.train();
+      for (let rep = 0; rep < 4; rep++) {
+        const y = values(layer.forward(x));
+        expect(Math.min(...refs.map((r) => relErr(y, r)))).toBeLessThan(TOL);
+      }
+      layer.eval();
+      expect(relErr(values(layer.forward(x)), full)).toBeLessThan(TOL);
+    }
+    x.dispose();
+    layer.dispose();
+  });
+});
+
 describe('BOFTConv1D (GPT-2 layout)', () => {
   it('equals a BOFT Linear holding the transposed weight, merged and unmerged', () => {
     const [nx, nf] = [8, 12];

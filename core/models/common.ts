@@ -1,5 +1,6 @@
 // Pieces several architectures share: head splitting, masks, eager attention, rotary tables.
 import * as tf from '@tensorflow/tfjs';
+import { conv1dGpt2 } from '../nn/functional';
 
 /** torch.finfo(float32).min: the additive mask value transformers' eager attention uses. */
 export const MASK_MIN = -3.4028234663852886e38;
@@ -58,13 +59,24 @@ export function repeatKv(kv: tf.Tensor4D, rep: number): tf.Tensor4D {
 
 /**
  * Eager attention, softmax(q kᵀ · scale + bias) v, as transformers' eager implementation.
- * q: [B, H, T, dh], k/v: [B, H, S, dh], bias: broadcastable to [B, H, T, S].
+ * q: [B, H, T, dh], k/v: [B, H, S, dh], bias: [B|1, 1, T, S].
+ * Head by head with 2-D products (forward and gradient flag-free): on wasm a batched or
+ * transposed matMul takes a naive path about 10× slower than a plain 2-D one.
  */
 export function eagerAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number, bias?: tf.Tensor): tf.Tensor4D {
   return tf.tidy(() => {
-    let scores = tf.mul(tf.matMul(q, k, false, true), scale);
-    if (bias) scores = tf.add(scores, bias);
-    return tf.matMul(tf.softmax(scores, -1), v) as tf.Tensor4D;
+    const [b, h, t, dh] = q.shape;
+    const s = k.shape[2];
+    const qs = tf.unstack(tf.reshape(q, [b * h, t, dh]));
+    const ks = tf.unstack(tf.reshape(k, [b * h, s, dh]));
+    const vs = tf.unstack(tf.reshape(v, [b * h, s, dh]));
+    const biases = bias ? tf.unstack(tf.reshape(bias, [bias.shape[0], t, s])) : [];
+    const out = qs.map((qi, i) => {
+      let scores = tf.mul(conv1dGpt2(qi, tf.transpose(ks[i])), scale); // [T, S]
+      if (bias) scores = tf.add(scores, biases[biases.length === 1 ? 0 : Math.floor(i / h)]);
+      return conv1dGpt2(tf.softmax(scores, -1), vs[i]); // [T, dh]
+    });
+    return tf.reshape(tf.stack(out), [b, h, t, dh]) as tf.Tensor4D;
   });
 }
 

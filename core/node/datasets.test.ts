@@ -32,7 +32,7 @@ function folder(): string {
   return root;
 }
 
-describe('image folder', () => {
+describe('image folder', { timeout: 30_000 }, () => {
   it('reads PNG and JPEG, one class per subfolder, to [C, H, W] pixels in [0, 1]', () => {
     const log = new FileLog();
     const items = readImageFolder(folder(), log);

@@ -12,7 +12,7 @@ interface Expected {
   input_ids: number[][];
 }
 
-describe.each(['bpe', 'wordpiece'])('tokenizer %s', (kind) => {
+describe.each(['bpe', 'wordpiece', 'metaspace_bpe'])('tokenizer %s', (kind) => {
   const dir = join(ROOT, kind);
   const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Expected;
 

@@ -11,6 +11,7 @@ import { MemoryCheckpointStore } from './store';
 import { classificationTask, imageSource } from './task';
 import { Trainer } from './trainer';
 import { Rng } from './rng';
+import { trainEvents } from './stream';
 
 class TinyNet extends PretrainedModel {
   readonly typeName = 'TinyNet';
@@ -65,7 +66,7 @@ function cleanup(...xs: { trainer: Trainer; model: TinyNet }[]): void {
   for (const x of xs) { x.trainer.dispose(); x.model.dispose(); }
 }
 
-describe('Trainer', () => {
+describe('Trainer', { timeout: 30_000 }, () => {
   it('is deterministic and its loss decreases', async () => {
     const a = setup({});
     const b = setup({});
@@ -157,6 +158,20 @@ describe('Trainer', () => {
     expect(evals).toEqual([1, 2, 3]);
     expect(stop).toMatchObject({ step: 3, metric: 'eval_loss' });
     cleanup(run);
+  });
+
+  it('streams the same events as an async iterator', async () => {
+    const a = setup({ max_steps: 3 });
+    const viaCallback: string[] = [];
+    await a.trainer.run((e) => viaCallback.push(e.type));
+    const b = setup({ max_steps: 3 });
+    const viaIterator: string[] = [];
+    let outcome = '';
+    for await (const e of trainEvents(b.trainer, (o) => (outcome = o))) viaIterator.push(e.type);
+    expect(viaIterator).toEqual(viaCallback);
+    expect(viaIterator).toEqual(['start', 'step', 'step', 'step', 'eval', 'done']);
+    expect(outcome).toBe('completed');
+    cleanup(a, b);
   });
 
   it('keeps tf.memory().numTensors flat over 200 steps', async () => {

@@ -10,7 +10,7 @@ describe('boft serve', () => {
     expect(parseServeArgs([])).toEqual({ port: 0, host: '127.0.0.1', backend: 'auto' });
     expect(parseServeArgs(['--port', '8123', '--host', '::1', '--backend', 'cpu'])).toEqual({ port: 8123, host: '::1', backend: 'cpu' });
     expect(() => parseServeArgs(['--port', '70000'])).toThrow(UsageError);
-    expect(() => parseServeArgs(['--port', '-1'])).toThrow(/--port=-1 must be an integer in 0\.\.65535/);
+    expect(() => parseServeArgs(['--port=1.5'])).toThrow(/--port=1.5 must be an integer in 0\.\.65535/);
     expect(() => parseServeArgs(['--backend', 'gpu'])).toThrow(/valid: auto, tensorflow, wasm, cpu/);
     expect(() => parseServeArgs(['extra'])).toThrow(/unexpected argument 'extra'/);
   });

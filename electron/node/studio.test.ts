@@ -81,6 +81,17 @@ describe('core worker (real core, cpu backend)', () => {
     // The export worked on a copy: the studio's adapters are still there, unmerged.
     const after = await client.call('adapters.list', {});
     expect(after.ok && after.value.adapters.map((x) => [x.name, x.merged])).toEqual([['digits', false], ['again', false]]);
+    // Merging the active adapter keeps outputs (fp32: logits of size ~10 agree to ~1e-5 relative).
+    expect((await client.call('adapters.activate', { names: ['digits'] })).ok).toBe(true);
+    const merge = await client.call('adapters.merge', { safeMerge: true });
+    if (!merge.ok) throw new Error(merge.error.message);
+    expect(merge.value.agreement?.samples).toBe(8);
+    expect(merge.value.agreement?.maxAbsDiff).toBeLessThan(2e-4);
+    expect(merge.value.adapters.find((x) => x.name === 'digits')?.merged).toBe(true);
+    expect((await client.call('adapters.unmerge', {})).ok).toBe(true);
+    // Merging an inactive adapter changes outputs by design: no agreement is claimed.
+    const other = await client.call('adapters.merge', { names: ['again'], safeMerge: true });
+    expect(other.ok && other.value.agreement).toBeNull();
     client.close();
   }, 120_000);
 

@@ -41,7 +41,7 @@ function setup(args: Partial<TrainingArguments>, store?: MemoryCheckpointStore):
   return { bm, trainer, model };
 }
 
-describe('sample project (BOFT on DigitMLP, optdigits)', () => {
+describe('sample project (BOFT on DigitMLP, optdigits)', { timeout: 60_000 }, () => {
   it('the committed base model reads optdigits clearly worse than MNIST (numbers of pretraining.json)', () => {
     const pre = JSON.parse(readFileSync(new URL('model/pretraining.json', root), 'utf8')) as { mnist_test_accuracy: number; optdigits_accuracy_before_finetuning: number };
     const model = baseModel();

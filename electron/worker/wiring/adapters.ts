@@ -8,6 +8,7 @@ import { getPeftModel, type BOFTModel } from '../../../core/boft/model';
 import { adapterNamingFor, type AdapterNaming } from '../../../core/io/peft';
 import { fromPretrained, loadAdapter, savePretrained } from '../../../core/node/adapter-fs';
 import { mergeCheckpoint } from '../../../core/node/commands/merge';
+import { measureMerge } from './agreement';
 import type { Module } from '../../../core/nn/module';
 import { StudioError } from '../../shared/contract';
 import { throwIfCancelled } from '../../shared/dispatcher';
@@ -87,10 +88,18 @@ export class CoreAdapters implements AdapterEngine {
     core('cannot activate', () => bm.setAdapter(names));
   }
 
+  /**
+   * Merging exactly the active adapters must not change outputs: that is measured. Merging
+   * another set changes them by design, so no agreement is reported then.
+   */
   async merge(names: string[] | undefined, safeMerge: boolean): Promise<MergeAgreement | null> {
     const bm = this.need();
-    core('merge failed', () => bm.merge(names, safeMerge));
-    return null; // agreement needs a held-out batch provider; see report
+    const doMerge = (): void => core('merge failed', () => bm.merge(names, safeMerge));
+    if (!sameSet(names ?? bm.activeAdapters, bm.activeAdapters)) {
+      doMerge();
+      return null;
+    }
+    return measureMerge(bm.model, doMerge);
   }
 
   unmerge(): void {
@@ -100,10 +109,14 @@ export class CoreAdapters implements AdapterEngine {
 
   async mergeAndUnload(names: string[] | undefined, safeMerge: boolean): Promise<{ agreement: MergeAgreement | null; root: Module }> {
     const bm = this.need();
-    const root = core('merge-and-unload failed', () => bm.mergeAndUnload({ adapterNames: names, safeMerge }));
+    let root: Module = bm.model;
+    const doIt = (): void => {
+      root = core('merge-and-unload failed', () => bm.mergeAndUnload({ adapterNames: names, safeMerge }));
+    };
+    const agreement = sameSet(names ?? bm.activeAdapters, bm.activeAdapters) ? measureMerge(bm.model, doIt) : (doIt(), null);
     this.bm = null;
     this.origins.clear();
-    return { agreement: null, root };
+    return { agreement, root };
   }
 
   unload(): Module {
@@ -172,6 +185,10 @@ export class CoreAdapters implements AdapterEngine {
     if (!this.bm) throw new StudioError('NOT_FOUND', 'the model has no adapters; train or load one first');
     return this.bm;
   }
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 function contractConfig(config: BOFTConfig | undefined): BoftConfigInput {

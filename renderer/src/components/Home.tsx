@@ -7,8 +7,12 @@ import { TextField } from './fields';
 import { LineChart, type ChartData } from './LineChart';
 
 function OpenModel() {
-  const s = usePick((x) => ({ openSample: x.openSample, openFolder: x.openFolder, busy: x.projectBusy, recent: x.recent, model: x.model }));
+  const s = usePick((x) => ({
+    openSample: x.openSample, openFolder: x.openFolder, busy: x.projectBusy, recent: x.recent, model: x.model, dialogs: x.dialogs,
+    browse: x.browseFolder, openProject: x.openProject, saveProject: x.saveProject, projectPath: x.projectPath,
+  }));
   const [path, setPath] = useState('');
+  const [projectFile, setProjectFile] = useState('');
   return (
     <section aria-label="Open a model">
       <h2>Open</h2>
@@ -16,11 +20,18 @@ function OpenModel() {
       <form className="inline" onSubmit={(e) => { e.preventDefault(); void s.openFolder(path); }}>
         <TextField label="Model folder" testId="open-folder" value={path} onChange={setPath} placeholder="folder with config.json and model.safetensors" />
         <button type="submit" disabled={s.busy}>Open folder</button>
+        {s.dialogs ? <button type="button" disabled={s.busy} onClick={() => void s.browse()}>Browse…</button> : null}
       </form>
       {s.model ? <p data-testid="open-model">Open: <b>{s.model.name}</b> ({s.model.architecture}, {s.model.numModules} modules)</p> : null}
-      <h3>Recent projects</h3>
+      <h3>Projects</h3>
+      <form className="inline" onSubmit={(e) => { e.preventDefault(); void s.saveProject(projectFile); }}>
+        <TextField label="Project file (.boftproj)" value={projectFile} onChange={setProjectFile} placeholder={s.projectPath ?? '/path/to/study.boftproj'} />
+        <button type="submit" disabled={!projectFile || !s.model}>Save project</button>
+        <button type="button" disabled={!projectFile} onClick={() => void s.openProject(projectFile)}>Open project</button>
+      </form>
+      <h4>Recent projects</h4>
       {s.recent.length === 0 ? <p className="hint">None yet.</p> : (
-        <ul className="recent">{s.recent.map((p) => <li key={p}><code>{p}</code></li>)}</ul>
+        <ul className="recent">{s.recent.map((p) => <li key={p}><button type="button" className="link" onClick={() => void s.openProject(p)}>{p}</button></li>)}</ul>
       )}
     </section>
   );

@@ -62,3 +62,37 @@ describe('project slice', () => {
     expect(store.getState().view).toBe('home');
   });
 });
+
+describe('projects and dialogs', () => {
+  it('hides Browse after the service says dialogs are unsupported', async () => {
+    const { store } = testStore({
+      'dialog.open': async () => {
+        const { StudioError } = await import('../../../electron/shared');
+        throw new StudioError('UNSUPPORTED', 'no dialogs in browser mode');
+      },
+    });
+    await store.getState().browseFolder();
+    expect(store.getState().dialogs).toBe(false);
+    expect(store.getState().projectError).toBeNull();
+  });
+
+  it('saves a project with the edited config and opens it back', async () => {
+    let saved: unknown = null;
+    const { store } = testStore({
+      'project.save': async (p) => {
+        saved = p.project;
+        return { path: p.path };
+      },
+      'project.open': async (p) => ({ project: saved as never, path: p.path }),
+    });
+    await store.getState().openSample();
+    store.getState().setField('boft_block_size', 8);
+    store.getState().setHyper('learningRate', 0.02);
+    await store.getState().saveProject('/p/a.boftproj');
+    expect(saved).toMatchObject({ version: 1, name: 'sample', model: { kind: 'sample' }, config: { boft_block_size: 8 }, hyper: { learningRate: 0.02 } });
+    store.getState().setField('boft_block_size', 2);
+    await store.getState().openProject('/p/a.boftproj');
+    expect(store.getState().config.boft_block_size).toBe(8);
+    expect(store.getState().projectPath).toBe('/p/a.boftproj');
+  });
+});

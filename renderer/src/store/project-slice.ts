@@ -16,7 +16,14 @@ export interface ProjectSlice {
   projectError: string | null;
   view: View;
   crash: { reason: string; lastCheckpoint: CheckpointRef | null } | null;
+  /** False once the service said it has no native dialogs (browser mode). */
+  dialogs: boolean;
+  projectPath: string | null;
   setView(view: View): void;
+  /** Native folder picker (desktop), then opens the folder. */
+  browseFolder(): Promise<void>;
+  openProject(path: string): Promise<void>;
+  saveProject(path: string): Promise<void>;
   hydrate(): Promise<void>;
   openSample(): Promise<void>;
   openFolder(path: string): Promise<void>;
@@ -56,7 +63,38 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get, { api }
     projectError: null,
     view: 'home',
     crash: null,
+    dialogs: true,
+    projectPath: null,
     setView: (view) => set({ view }),
+    browseFolder: async () => {
+      const r = await api.call('dialog.open', { kind: 'folder', title: 'Open a model folder' });
+      if (!r.ok) {
+        if (r.error.code === 'UNSUPPORTED') set({ dialogs: false });
+        else fail(`${r.error.message} (${r.error.code})`);
+        return;
+      }
+      if (r.value.path) await get().openFolder(r.value.path);
+    },
+    openProject: async (path) => {
+      const r = valueOr(await api.call('project.open', { path }), fail);
+      if (!r) return;
+      const p = r.project;
+      if (p.model) await open(() => (p.model?.kind === 'folder' ? api.call('model.openFolder', { path: p.model.path }) : api.call('model.openSample', {})));
+      get().resetConfig(p.config);
+      if (p.hyper) set({ hyper: p.hyper });
+      if (p.dataset) set({ dataset: p.dataset });
+      set({ projectPath: r.path });
+    },
+    saveProject: async (path) => {
+      const s = get();
+      const project = {
+        version: 1 as const, name: s.model?.name ?? 'untitled', model: s.model?.source ?? null, config: s.config, hyper: s.hyper, dataset: s.dataset,
+        adapters: {}, runs: s.runs.map((r) => r.runId),
+      };
+      const r = valueOr(await api.call('project.save', { path, project }), fail);
+      if (r) set({ projectPath: r.path });
+      void get().refreshRecent();
+    },
     hydrate: async () => {
       const info = valueOr(await api.call('app.info', {}), fail);
       if (info) set({ appInfo: info });

@@ -1,0 +1,74 @@
+// Merge agreement: max |merged(x) − unmerged(x)| over a fixed probe batch, the check the
+// adapters panel shows after a merge. The batch is seeded and drawn from the model's input
+// domain (pixels in [0, 1), token ids below vocab_size), so the figure is reproducible.
+import * as tf from '@tensorflow/tfjs';
+import { PretrainedModel, type ModelInputs } from '../../../core/models/types';
+import type { Module } from '../../../core/nn/module';
+
+export const PROBE_SAMPLES = 8;
+const PROBE_TOKENS = 16;
+const SEED = 20231106;
+
+function positiveInt(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null;
+}
+
+/** Inputs for the model's required fields, or null when its config does not say their shape. */
+export function probeInputs(model: PretrainedModel): ModelInputs | null {
+  const c = model.config as Record<string, unknown>;
+  const inputs: ModelInputs = {};
+  for (const name of model.requiredInputs) {
+    if (name === 'pixel_values') {
+      const size = positiveInt(c.image_size);
+      const channels = positiveInt(c.num_channels) ?? 3;
+      if (!size) return null;
+      inputs.pixel_values = tf.randomUniform([PROBE_SAMPLES, channels, size, size], 0, 1, 'float32', SEED);
+    } else if (name === 'input_ids') {
+      const vocab = positiveInt(c.vocab_size);
+      if (!vocab) return null;
+      inputs.input_ids = tf.randomUniform([PROBE_SAMPLES, PROBE_TOKENS], 0, vocab, 'int32', SEED);
+    } else if (name === 'attention_mask') {
+      inputs.attention_mask = tf.ones([PROBE_SAMPLES, PROBE_TOKENS], 'int32');
+    } else {
+      return null;
+    }
+  }
+  if (inputs.input_ids && !inputs.attention_mask) inputs.attention_mask = tf.ones([PROBE_SAMPLES, PROBE_TOKENS], 'int32');
+  return inputs;
+}
+
+function logits(model: PretrainedModel, inputs: ModelInputs): Float32Array {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const out = model.forward(inputs);
+    const values = out.logits.dataSync() as Float32Array;
+    out.logits.dispose();
+    out.loss?.dispose();
+    return values.slice();
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/**
+ * Runs `merge` between two forwards and returns the largest difference (float64 in JS).
+ * Returns null for models without a probe; `merge` runs either way.
+ */
+export function measureMerge(root: Module, merge: () => void): { maxAbsDiff: number; samples: number } | null {
+  const inputs = root instanceof PretrainedModel ? probeInputs(root) : null;
+  if (!inputs || !(root instanceof PretrainedModel)) {
+    merge();
+    return null;
+  }
+  try {
+    const before = logits(root, inputs);
+    merge();
+    const after = logits(root, inputs);
+    let max = 0;
+    for (let i = 0; i < before.length; i++) max = Math.max(max, Math.abs(after[i] - before[i]));
+    return { maxAbsDiff: max, samples: PROBE_SAMPLES };
+  } finally {
+    for (const t of Object.values(inputs)) (t as tf.Tensor).dispose();
+  }
+}
