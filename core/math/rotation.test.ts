@@ -63,8 +63,9 @@ describe.each(GEOMETRIES.map((g) => [JSON.stringify(g), g] as const))('rotation 
         const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(Gt, fn(a as tf.Tensor2D, b as tf.Tensor4D, g))));
         return grads([x, Q]).map(t64);
       });
-      const fdX = fdGrad64((x) => dot64(G, matmul64(x, dense(c.Q), c.T, g.d, g.d)), c.x);
-      const idx = sampleIndices(c.Q.length, 64);
+      const M0 = dense(c.Q);
+      const fdX = fdGrad64((x) => dot64(G, matmul64(x, M0, c.T, g.d, g.d)), c.x);
+      const idx = sampleIndices(c.Q.length, 48);
       const fdQ = fdGrad64((Q) => dot64(G, matmul64(c.x, dense(Q), c.T, g.d, g.d)), c.Q, 1e-6, idx);
       expect(relMaxErr(gx, fdX), fn.name).toBeLessThan(1e-4);
       expect(relMaxErr(pick(gQ, idx), pick(fdQ, idx)), fn.name).toBeLessThan(1e-4);

@@ -26,6 +26,8 @@ export class IpcRouter {
     private readonly rendererIndexUrl: string,
     private readonly toRenderer: string,
     private readonly log: (line: string) => void = () => {},
+    /** Called after a window's connection opens (main flushes queued OS file-open requests). */
+    private readonly onConnect: (contentsId: number) => void = () => {},
   ) {}
 
   /** ipcMain.on(IPC_TO_MAIN, (e, m) => router.receive(e, m)). */
@@ -55,6 +57,7 @@ export class IpcRouter {
     });
     this.conns.set(wc.id, conn);
     wc.once('destroyed', () => this.reset(wc.id));
+    queueMicrotask(() => this.onConnect(wc.id));
     return conn;
   }
 }

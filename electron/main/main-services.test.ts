@@ -108,6 +108,25 @@ describe('IpcRouter', () => {
   });
 });
 
+describe('IpcRouter connect hook (queued OS file-open requests)', () => {
+  it('fires once per new window connection, after it exists', async () => {
+    const hub = new EventHub();
+    const service = new StudioService(fakeDeps(), (e) => hub.emit(e));
+    const connected: number[] = [];
+    const wc = new FakeContents(7);
+    const router = new IpcRouter(createLocalEndpoint(service.handlers(), hub), INDEX, 'boft:server', () => {}, (id) => {
+      connected.push(id);
+      hub.emit({ type: 'app.openFile', path: '/home/u/p.boftproj' });
+    });
+    const msg = { kind: 'request', id: 1, method: 'app.info', params: {} };
+    router.receive({ sender: wc, senderFrame: { url: INDEX, isMainFrame: true } }, msg);
+    router.receive({ sender: wc, senderFrame: { url: INDEX, isMainFrame: true } }, { ...msg, id: 2 });
+    await tick();
+    expect(connected).toEqual([7]);
+    expect(wc.sent.filter((m) => m.kind === 'event').map((m) => (m.kind === 'event' ? m.event : null))).toEqual([{ type: 'app.openFile', path: '/home/u/p.boftproj' }]);
+  });
+});
+
 describe('renderer page CSP (file:// pages get no response headers, so the meta tag is what applies in Electron)', () => {
   it('index.html carries a strict CSP meta tag without unsafe-eval', async () => {
     const { readFileSync } = await import('node:fs');

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CoreHost } from '../node/core-host';
 import { coreWorkerFactory } from '../node/worker-factory';
 import { appRoot, rendererDist } from '../node/paths';
-import { IPC_TO_MAIN, IPC_TO_RENDERER } from '../shared/contract';
+import { IPC_TO_MAIN, IPC_TO_RENDERER, PROJECT_EXTENSION } from '../shared/contract';
 import type { Handlers } from '../shared/dispatcher';
 import { IpcRouter } from './ipc-router';
 import { createStudioWindow, installSessionPolicy } from './window';
@@ -35,12 +35,34 @@ const local: Partial<Handlers> = {
   },
 };
 
+/** Project files among command-line arguments (the OS passes them on double-click). */
+function projectFiles(args: string[]): string[] {
+  return args.filter((a) => a.endsWith(PROJECT_EXTENSION) && !a.startsWith('-'));
+}
+
+// macOS sends open-file before 'ready' on a cold start, so this listens from the first tick;
+// the paths wait until a window's renderer is connected.
+const pendingFiles = projectFiles(process.argv.slice(1));
+let deliverFiles: () => void = () => {};
+function requestOpen(paths: string[]): void {
+  pendingFiles.push(...paths);
+  deliverFiles();
+}
+app.on('open-file', (event, path) => {
+  event.preventDefault();
+  requestOpen(projectFiles([path]));
+});
+
 async function main(): Promise<void> {
   if (!app.requestSingleInstanceLock()) return app.quit();
   await app.whenReady();
   installSessionPolicy(log);
   const host = new CoreHost(coreWorkerFactory({ mode: 'electron' }), { local, log });
-  const router = new IpcRouter(host, indexUrl, IPC_TO_RENDERER, log);
+  const flushFiles = (): void => {
+    for (const path of pendingFiles.splice(0)) host.hub.emit({ type: 'app.openFile', path });
+  };
+  const router = new IpcRouter(host, indexUrl, IPC_TO_RENDERER, log, flushFiles);
+  deliverFiles = () => router.connectionCount > 0 && flushFiles();
   ipcMain.on(IPC_TO_MAIN, (event, message: unknown) => {
     const frame = event.senderFrame;
     router.receive({ sender: event.sender, senderFrame: frame ? { url: frame.url, isMainFrame: frame.parent === null } : null }, message);
@@ -49,7 +71,10 @@ async function main(): Promise<void> {
     createStudioWindow({ preload, indexUrl, icon: existsSync(icon) ? icon : undefined, onReload: (id) => router.reset(id), log });
   };
   open();
-  app.on('second-instance', () => BrowserWindow.getAllWindows()[0]?.focus());
+  app.on('second-instance', (_e, argv) => {
+    BrowserWindow.getAllWindows()[0]?.focus();
+    requestOpen(projectFiles(argv.slice(1)));
+  });
   app.on('activate', () => BrowserWindow.getAllWindows().length === 0 && open());
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();

@@ -36,7 +36,7 @@
  *
  * Events (discriminated on `type`): run.state, train.step, train.eval, train.diagnostics,
  * train.checkpoint, export.progress, model.changed, adapters.changed, worker.crashed,
- * worker.restarted, log.
+ * worker.restarted, app.openFile (desktop: a .boftproj opened from the OS), log.
  *
  * Errors are never raw exceptions: every failure is {ok:false, error:{code, message, details?}}
  * with `code` from ErrorCode (schemas.ts). Stable: add methods/events/optional fields only.
@@ -157,6 +157,8 @@ export const studioEventSchema = z.discriminatedUnion('type', [
     lastCheckpoint: s.checkpointRefSchema.nullable(),
   }),
   z.object({ type: z.literal('worker.restarted') }),
+  /** The OS asked the desktop app to open a project file (file association, double-click). */
+  z.object({ type: z.literal('app.openFile'), path: z.string().min(1) }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
 ]);
 export type StudioEvent = z.infer<typeof studioEventSchema>;
