@@ -57,7 +57,10 @@ function aliasesVia(map: (p: string) => string): (p: string) => string[] {
 
 /**
  * Per config.json `model_type`. Files are written with the legacy names: they are what
- * checkpoints hold and what PEFT under transformers 4.x reads and writes.
+ * checkpoints hold and what PEFT under transformers 4.x reads and writes. PEFT 0.21 under
+ * transformers 5.18 refuses such an adapter (NoMatchingPeftModuleError on target_modules
+ * ['query', 'value'], checked 2026-11); writing for 5.x needs `aliases` for the keys and a
+ * rewrite of target_modules, which the adapter serializer would have to do.
  */
 export const ZOO_NAMINGS: Record<string, ZooNaming> = {
   vit: { toModel: vitToFileNames, toFile: identity, aliases: aliasesVia(vitToInMemoryNames) },
