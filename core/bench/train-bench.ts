@@ -201,6 +201,7 @@ async function main(): Promise<void> {
     ...table(rows.filter((r) => measured.some((c) => c.name === r.model))),
     '',
     'PEFT on this machine (torch CPU, GPT-2 shape, from ../shared/reference/peft-boft-semantics.md): BOFT m1 8.63 s / 1211 MB, m2 14.64 s / 1638 MB, LoRA r8 0.96 s / 750 MB (process RSS, full vocabulary).',
+    ...(process.env.BENCH_NOTE ? ['', process.env.BENCH_NOTE] : []),
   ]);
 }
 
