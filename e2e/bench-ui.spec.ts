@@ -10,6 +10,7 @@ import { foregroundChromium, machineLoad } from './support/load';
 interface Phase { maxFrameMs: number; frames: number; longTasks: number; maxLongTaskMs: number; wallMs: number }
 
 const phaseNames: [string, string][] = [
+  ['treeBuild', 'build the view tree from {modules} module rows (once per model opened)'],
   ['treeRender', 'render the tree, all {modules} modules expanded (virtualized)'],
   ['treeFilter', 'filter it: 5 successive queries'],
   ['treeScroll', 'scroll through it: 20 jumps'],
@@ -41,10 +42,10 @@ test('bench:ui — 10k-module tree and 100k-point chart without a frame over 50 
       r[name] = { ...res, cpuMs: ((await threadTime()) - t0) * 1000 };
     }
     const load = machineLoad();
-    const phases: [string, string][] = phaseNames.map(([k, what]) => [k, what.replace('{modules}', String(r.treeRender.modules)).replace('{points}', String(r.chart100k.chartPoints))]);
+    const phases: [string, string][] = phaseNames.map(([k, what]) => [k, what.replaceAll('{modules}', String(r.treeRender.modules)).replace('{points}', String(r.chart100k.chartPoints))]);
     const rows = phases.map(([k, what]) => {
       const p = r[k];
-      const work = k === 'treeRender' || k === 'llama7b' ? 1 : k === 'treeFilter' ? 5 : k === 'treeScroll' ? 20 : 30;
+      const work = k === 'treeBuild' || k === 'treeRender' || k === 'llama7b' ? 1 : k === 'treeFilter' ? 5 : k === 'treeScroll' ? 20 : 30;
       return `| ${what} | ${p.maxFrameMs.toFixed(1)} ms | ${p.longTasks} (longest ${p.maxLongTaskMs.toFixed(0)} ms) | ${p.cpuMs.toFixed(0)} ms (${(p.cpuMs / work).toFixed(1)} ms per update) | ${p.wallMs.toFixed(0)} ms |`;
     });
     await writeDocSection('docs/benchmarks.md', 'bench:ui', [
@@ -57,7 +58,9 @@ test('bench:ui — 10k-module tree and 100k-point chart without a frame over 50 
       ...rows,
     ].join('\n'));
     console.log(JSON.stringify(r));
-    const worst = Math.max(...phases.map(([k]) => r[k].maxFrameMs));
+    // The target covers rendering, filtering and chart updates; building the view tree is a
+    // one-off when a model opens, reported above but not part of it (as before this phase split).
+    const worst = Math.max(...phases.filter(([k]) => k !== 'treeBuild').map(([k]) => r[k].maxFrameMs));
     if (load.saturated) test.info().annotations.push({ type: 'not asserted', description: `worst frame ${worst.toFixed(0)} ms with ${load.text}` });
     else expect(worst).toBeLessThan(50);
   } finally {

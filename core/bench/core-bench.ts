@@ -10,12 +10,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, parseBackend, type BackendRequest } from '../node/backend';
 import { Linear } from '../nn/layers/linear';
-import { BOFTLinear } from '../boft/layer';
+import { BOFTLinear, type RotationPath } from '../boft/layer';
 
 interface Args {
   backend: BackendRequest;
   quick: boolean;
   reps: number;
+  path: RotationPath;
 }
 
 interface Result {
@@ -48,16 +49,22 @@ const PEFT: Record<string, [number, number, number]> = {
 };
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { backend: 'wasm', quick: false, reps: 3 };
+  const args: Args = { backend: 'wasm', quick: false, reps: 3, path: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--backend') args.backend = parseBackend(argv[++i] ?? '');
     else if (a === '--reps') args.reps = Number(argv[++i]);
-    else throw new Error(`bench:core: unknown argument '${a}'; valid: --backend <auto|tensorflow|wasm|cpu>, --quick, --reps <n>`);
+    else if (a === '--path') args.path = parsePath(argv[++i] ?? '');
+    else throw new Error(`bench:core: unknown argument '${a}'; valid: --backend <auto|tensorflow|wasm|cpu>, --quick, --reps <n>, --path <auto|activation|weight>`);
   }
   if (!Number.isInteger(args.reps) || args.reps < 1) throw new Error(`bench:core: --reps must be a positive integer, got ${args.reps}`);
   return args;
+}
+
+function parsePath(v: string): RotationPath {
+  if (v === 'auto' || v === 'activation' || v === 'weight') return v;
+  throw new Error(`bench:core: --path must be auto, activation or weight, got '${v}'`);
 }
 
 function cpuMs(fn: () => void): number {
@@ -81,12 +88,14 @@ function steps(forward: () => tf.Tensor, vars: tf.Variable[]): { fwd: () => void
   };
 }
 
-function runCase(d: number, T: number, b: number, m: number, reps: number): Omit<Result, 'backend'> {
+function runCase(d: number, T: number, b: number, m: number, reps: number, path: RotationPath): Omit<Result, 'backend'> {
   const base = new Linear(d, d, { seed: 1 });
   const layer = new BOFTLinear('bench', base);
+  base.param('weight').trainable = false; // as BOFTModel leaves it: only the adapter trains
   layer.addAdapter('default', { geometry: { d, k: d / b, b, m }, dropout: 0, initWeights: false, seed: 2, trainable: true });
   layer.activeAdapters = ['default'];
   layer.training = true;
+  layer.rotationPath = path;
   const x = tf.variable(tf.randomNormal([T, d], 0, 1, 'float32', 3));
   const baseStep = steps(() => base.forward(x), [x]);
   const boftStep = steps(() => layer.forward(x), [x, layer.boftR.get('default'), layer.boftS.get('default')]);
@@ -148,7 +157,7 @@ async function main(): Promise<void> {
     for (const T of [256, 2048]) {
       for (const b of [8, 32]) {
         for (const m of [1, 2, 4]) {
-          const r: Result = { ...runCase(d, T, b, m, args.reps), backend };
+          const r: Result = { ...runCase(d, T, b, m, args.reps, args.path), backend };
           results.push(r);
           process.stdout.write(`${JSON.stringify(r)}\n`);
         }

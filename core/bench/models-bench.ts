@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../models/registry';
 import { initBackend, parseBackend } from '../node/backend';
 import { encodeFloats, loadCheckpointInto, writeSafetensorsStreaming, type StreamedTensor } from '../node/checkpoint';
-import { seededNormal } from '../nn/init';
+import { seededNormal, type InitMode } from '../nn/init';
 import type { ModelInputs } from '../models/types';
 
 interface BenchCase {
@@ -52,7 +52,7 @@ const CASES: BenchCase[] = [
 function writeRandomCheckpoint(c: BenchCase, dir: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(c.config, null, 2));
-  const model = createModel(c.config);
+  const model = createModel(c.config, { init: 'empty' }); // only names and shapes are needed
   const seen = new Set<tf.Variable>();
   const tensors: StreamedTensor[] = [];
   for (const [name, p] of model.namedParameters()) {
@@ -83,13 +83,13 @@ interface ChildResult {
   forwardMs: number[];
 }
 
-/** Runs in a fresh process: build, load, forward ×3 on `backend`. */
-async function child(caseName: string, dir: string, backend: string): Promise<void> {
+/** Runs in a fresh process: build with `init`, load, forward ×`forwards` on `backend`. */
+async function child(caseName: string, dir: string, backend: string, init: InitMode, forwards: number): Promise<void> {
   const c = CASES.find((x) => x.name === caseName);
   if (!c) throw new Error(`unknown case ${caseName}`);
   await initBackend(parseBackend(backend));
   const t0 = performance.now();
-  const model = createModel(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>);
+  const model = createModel(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>, { init });
   const t1 = performance.now();
   const rssAfterCreate = process.memoryUsage().rss;
   const report = loadCheckpointInto(model, dir);
@@ -98,7 +98,7 @@ async function child(caseName: string, dir: string, backend: string): Promise<vo
   model.eval();
   const inputs = c.inputs();
   const forwardMs: number[] = [];
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < forwards; i++) {
     const s = performance.now();
     const out = model.forward(inputs);
     await out.logits.data();
@@ -147,8 +147,8 @@ print('RESULT ' + json.dumps(dict(loadMs=load, forwardMs=fw, peakRss=resource.ge
   }
 }
 
-function runChild(c: BenchCase, dir: string, backend: string): ChildResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', c.name, dir, backend], {
+function runChild(c: BenchCase, dir: string, backend: string, init: InitMode, forwards: number): ChildResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', c.name, dir, backend, init, String(forwards)], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24,
   });
   const m = /RESULT (.*)/.exec(out);
@@ -166,15 +166,29 @@ function section(rows: string[]): string {
     '## bench:models',
     '',
     `Machine: ${cpus().length}× ${cpu}, Node ${process.version}, tfjs ${tf.version.tfjs}; ${new Date().toISOString().slice(0, 16)}Z. Random fp32 checkpoints generated at bench time. Load average at the end: ${loadavg()[0].toFixed(1)} (a shared machine inflates absolute times; ratios are side by side).`,
-    'Load = build the module tree + read/convert/assign every tensor one at a time. "Peak RSS in load" is the process high-water mark',
-    'after loading minus RSS after building the (randomly initialised) model: the transient cost of loading. torch columns: transformers 5.18',
-    '`from_pretrained` + forward of the same files in the same run (1 thread), for ratios. Forward: median of 3, no grad.',
+    'Build = construct the module tree with `createModel(config, { init })`: `seeded` draws every initial weight from the seeded generator',
+    '(the default), `empty` fills zeros (what `loadPretrainedModel` uses: the strict load then assigns every parameter). Load = read/convert/assign',
+    'every tensor one at a time. "Peak RSS in load" is the process high-water mark after loading minus RSS after building: the transient cost',
+    'of loading. torch columns: transformers 5.18 `from_pretrained` + forward of the same files in the same run (1 thread), for ratios.',
+    'Forward (empty rows only; the weights are the same): median of 3, no grad.',
     '',
-    '| model | params | backend | build ms | load ms | peak RSS in load (MB) | largest tensor ×2 (MB) | model fp32 (MB) | forward ms | torch load ms | torch fwd ms | fwd ÷ torch |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| model | params | backend | init | build ms | build ÷ seeded | build + load ms | load ms | peak RSS in load (MB) | largest tensor ×2 (MB) | model fp32 (MB) | forward ms | torch load ms | torch fwd ms | fwd ÷ torch |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '<!-- bench:models end -->',
   ].join('\n');
+}
+
+function row(c: BenchCase, backend: string, init: InitMode, r: ChildResult, seededBuildMs: number, py: PyResult | undefined): string {
+  const fwd = r.forwardMs.length > 0 ? median(r.forwardMs) : undefined;
+  const pyFwd = py && fwd !== undefined ? median(py.forwardMs) : undefined;
+  const cells = [
+    `${c.name} (${c.inputDesc})`, `${(r.params / 1e6).toFixed(1)}M`, backend, init, r.createMs.toFixed(0), (r.createMs / seededBuildMs).toFixed(3),
+    (r.createMs + r.loadMs).toFixed(0), r.loadMs.toFixed(0), mb(r.peakDuringLoad - r.rssAfterCreate), mb(r.peakExtraReported), mb(4 * r.params),
+    fwd !== undefined ? fwd.toFixed(0) : '—', py ? py.loadMs.toFixed(0) : 'n/a', pyFwd !== undefined ? pyFwd.toFixed(0) : '—',
+    pyFwd !== undefined && fwd !== undefined ? (fwd / pyFwd).toFixed(2) : '—',
+  ];
+  return `| ${cells.join(' | ')} |`;
 }
 
 function writeDocs(text: string): void {
@@ -195,12 +209,10 @@ async function mainBench(): Promise<void> {
       writeRandomCheckpoint(c, dir);
       const py = pythonReference(c, dir);
       for (const backend of ['wasm']) {
-        const r = runChild(c, dir, backend);
-        const fwd = median(r.forwardMs);
-        const pyFwd = py ? median(py.forwardMs) : undefined;
-        const line = `| ${c.name} (${c.inputDesc}) | ${(r.params / 1e6).toFixed(1)}M | ${backend} | ${r.createMs.toFixed(0)} | ${r.loadMs.toFixed(0)} | ${mb(r.peakDuringLoad - r.rssAfterCreate)} | ${mb(r.peakExtraReported)} | ${mb(4 * r.params)} | ${fwd.toFixed(0)} | ${py ? py.loadMs.toFixed(0) : 'n/a'} | ${pyFwd !== undefined ? pyFwd.toFixed(0) : 'n/a'} | ${pyFwd !== undefined ? (fwd / pyFwd).toFixed(2) : 'n/a'} |`;
-        rows.push(line);
-        process.stdout.write(`${JSON.stringify({ case: c.name, backend, ...r, torch: py })}\n`);
+        const seeded = runChild(c, dir, backend, 'seeded', 0);
+        const empty = runChild(c, dir, backend, 'empty', 3);
+        rows.push(row(c, backend, 'seeded', seeded, seeded.createMs, py), row(c, backend, 'empty', empty, seeded.createMs, py));
+        process.stdout.write(`${JSON.stringify({ case: c.name, backend, seeded, empty, torch: py })}\n`);
       }
       rmSync(dir, { recursive: true, force: true });
     }
@@ -212,7 +224,8 @@ async function mainBench(): Promise<void> {
 }
 
 if (process.argv[2] === '--child') {
-  child(process.argv[3], process.argv[4], process.argv[5]).catch((e: unknown) => {
+  const init = process.argv[6] === 'empty' ? 'empty' : 'seeded';
+  child(process.argv[3], process.argv[4], process.argv[5], init, Number(process.argv[7] ?? 3)).catch((e: unknown) => {
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
     process.exit(1);
   });

@@ -14,6 +14,7 @@ import type { Conv1D, Linear } from '../nn/layers/linear';
 import { cayley } from '../math/cayley';
 import { rotate, rotateTransposed } from '../math/rotation';
 import { scaleColumns } from '../math/scale';
+import { matMulFrozenWeight } from '../math/matmul-kernels';
 import { boftDropout, seededRng, type Rng } from '../math/dropout';
 import { assertFactorShape, type BoftGeometry } from '../math/geometry';
 import type { AdaptableType } from './geometry';
@@ -240,11 +241,14 @@ export abstract class BOFTLayer extends Layer {
     const d = this.rotatedDim;
     let x2 = x.reshape([-1, d]) as tf.Tensor2D;
     for (const n of [...active].reverse()) x2 = rotate(x2, this.orthogonal(n, true), this.geometry(n));
-    const y = this.applyBase(x2, this.baseWeight(), undefined); // [T, out]
-    // scaleColumns: a broadcasting tf.mul and its axis-0 sum are ~10× slower on wasm.
-    const scaled = scaleColumns(y.reshape([-1, this.outFeatures]) as tf.Tensor2D, this.scaleColumn(active).reshape([this.outFeatures]) as tf.Tensor1D);
-    const bias = this.baseBias();
-    const out = bias ? tf.add(scaled, bias) : scaled;
+    const w = this.baseWeight();
+    // A frozen Linear weight needs no gradient; matMulFrozenWeight then also skips the
+    // [out, d] transpose that the generic backward does.
+    const y = this.kind === 'Linear' && !w.trainable ? matMulFrozenWeight(x2, w as tf.Tensor2D) : this.applyBase(x2, w, undefined); // [T, out]
+    // scaleColumns: a broadcasting tf.mul/add and their axis-0 sums are ~10× slower on wasm;
+    // with the bias it is one fused op.
+    const s = this.scaleColumn(active).reshape([this.outFeatures]) as tf.Tensor1D;
+    const out = scaleColumns(y.reshape([-1, this.outFeatures]) as tf.Tensor2D, s, this.baseBias() as tf.Tensor1D | undefined);
     return out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
   }
 

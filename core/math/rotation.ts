@@ -107,14 +107,74 @@ function factorBlocks(Q: tf.Tensor4D, g: BoftGeometry, i: number): tf.Tensor3D {
   return tf.reshape(tf.slice(Q, [i, 0, 0, 0], [1, g.k, g.b, g.b]), [g.k, g.b, g.b]);
 }
 
-/** x: [T, d], Q: [m, k, b, b] -> x @ M, M = B_{m−1}···B_0. */
+/**
+ * z: factor i+1's block layout [T, d] -> factor i's p-major layout [T, b, k] (P_{i+1}ᵀ then
+ * P_i). Both index views refine to (grp, e, aHi, aLo, r) over [groups, 2, 2, 2^i, b/2]:
+ * factor i's group is (grp, e) and its chunk (e', a') is (aHi, aLo). Block layout i+1 is
+ * (grp, aHi, aLo, e, r), block layout i is (grp, e, aLo, aHi, r), and p-major i is block
+ * layout i transposed to (aHi, r | grp, e, aLo). For i = 0 (aLo has size 1) that is ONE
+ * rank-5 transpose; for i ≥ 1 it would be a rank-6 one, which wasm runs ~15× slower than
+ * two rank ≤ 5 transposes, so it goes through block layout i.
+ */
+function blockToNextPMajor(z: tf.Tensor, g: BoftGeometry, i: number): tf.Tensor {
+  const T = z.shape[0];
+  if (i > 0) return tf.transpose(blockToNextBlock(z, g, i), [0, 2, 1]);
+  const { groups, half } = butterflyView(g, 1);
+  return tf.reshape(tf.transpose(tf.reshape(z, [T, groups, 2, 2, half]), [0, 2, 4, 1, 3]), [T, g.b, g.k]);
+}
+
+/** Block layout i+1 (grp, aHi, aLo, e, r) <-> block layout i (grp, e, aLo, aHi, r): [T, k, b]. */
+function blockToNextBlock(z: tf.Tensor, g: BoftGeometry, i: number): tf.Tensor {
+  const T = z.shape[0];
+  const { groups, half } = butterflyView(g, i + 1);
+  // T and grp stay adjacent, so wasm sees a rank-5 transpose. The swap of e and aHi is an
+  // involution, so the same perm maps either way.
+  return tf.reshape(tf.transpose(tf.reshape(z, [T, groups, 2, 2 ** i, 2, half]), [0, 1, 4, 3, 2, 5]), [T, g.k, g.b]);
+}
+
+/** x: [T, d], Q: [m, k, b, b] -> x·M: [T, d], with per-factor blocks [k, b, b] and p-major inputs uP_i [T, b, k]. */
+function rotateForward(x: tf.Tensor, Q: tf.Tensor4D, g: BoftGeometry): { y: tf.Tensor; blocks: tf.Tensor[]; uP: tf.Tensor[] } {
+  const blocks = Array.from({ length: g.m }, (_, i) => factorBlocks(Q, g, i));
+  const uP: tf.Tensor[] = new Array<tf.Tensor>(g.m);
+  let u = toPMajor(x, g, g.m - 1);
+  for (let i = g.m - 1; ; i--) {
+    uP[i] = u;
+    const z = depthwiseBlocks(u, blocks[i], g); // block layout of factor i
+    if (i === 0) return { y: tf.reshape(z, [x.shape[0], g.d]), blocks, uP };
+    u = blockToNextPMajor(z, g, i - 1);
+  }
+}
+
+/** dy: [T, d] for x·M -> [dx: [T, d], dQ: [m, k, b, b]]; forward depthwise convs only. */
+function rotateBackward(dy: tf.Tensor, blocks: tf.Tensor[], uP: tf.Tensor[], g: BoftGeometry): tf.Tensor[] {
+  const dQ: tf.Tensor[] = [];
+  let dzBlock = tf.reshape(dy, [dy.shape[0], g.k, g.b]); // factor 0's block layout is natural
+  let dzQ = toPMajor(dy, g, 0);
+  for (let i = 0; ; i++) {
+    dQ.push(blockOuterSum(uP[i], dzBlock, g));
+    const du = depthwiseBlocks(dzQ, tf.transpose(blocks[i], [0, 2, 1]), g); // block layout of factor i
+    if (i === g.m - 1) return [blockToNatural(du, g, i), tf.stack(dQ)];
+    dzBlock = blockToNextBlock(du, g, i); // factor i+1's block layout
+    dzQ = tf.transpose(dzBlock, [0, 2, 1]); // its q-major layout
+  }
+}
+
+/**
+ * x: [T, d], Q: [m, k, b, b] -> x @ M, M = B_{m−1}···B_0. One custom gradient for the whole
+ * chain, so the permutations between factors are composed (see blockToNextPMajor) and the
+ * gradient reuses factor i+1's block layout for both of its products: for m ≥ 2, 2m − 2
+ * [T, d] transposes in the forward and 2m in the backward, instead of 2m − 1 and 3m − 2
+ * factor by factor.
+ */
 export function rotate(x: tf.Tensor2D, Q: tf.Tensor4D, g: BoftGeometry): tf.Tensor2D {
   checkArgs(x, Q, g, 'rotate');
-  return tf.tidy(() => {
-    let y = x;
-    for (let i = g.m - 1; i >= 0; i--) y = applyFactor(y, factorBlocks(Q, g, i), g, i);
-    return y;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, qs, save] = args as [tf.Tensor, tf.Tensor4D, tf.GradSaveFunc];
+    const { y, blocks, uP } = rotateForward(xs, qs, g);
+    save([...blocks, ...uP]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => rotateBackward(dy, saved.slice(0, g.m), saved.slice(g.m), g) };
   });
+  return f(x, Q) as tf.Tensor2D;
 }
 
 /** x: [T, d], Q: [m, k, b, b] -> x @ Mᵀ = x B_0ᵀ···B_{m−1}ᵀ (the inverse rotation). */

@@ -26,12 +26,45 @@ describe('scaleColumns', () => {
     expect(relMaxErr(ds, refDs)).toBeLessThan(1e-6);
   });
 
+  it('with a bias: y ⊙ s + bias, gradients w.r.t. y, s and bias equal the float64 formulas', () => {
+    const [T, n] = [29, 5];
+    const y = f32(randn64(T * n, 4));
+    const s = f32(randn64(n, 5));
+    const bias = f32(randn64(n, 6));
+    const G = f32(randn64(T * n, 7));
+    const [out, dy, ds, db] = scoped(() => {
+      const yt = tf.tensor2d(Float32Array.from(y), [T, n]);
+      const st = tf.tensor1d(Float32Array.from(s));
+      const bt = tf.tensor1d(Float32Array.from(bias));
+      const Gt = tf.tensor2d(Float32Array.from(G), [T, n]);
+      const fn = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor): tf.Scalar => tf.sum(tf.mul(Gt, scaleColumns(a as tf.Tensor2D, b as tf.Tensor1D, c as tf.Tensor1D)));
+      return [t64(scaleColumns(yt, st, bt)), ...tf.grads(fn)([yt, st, bt]).map(t64)];
+    });
+    const refOut = y.map((v, i) => v * s[i % n] + bias[i % n]);
+    const refDy = G.map((v, i) => v * s[i % n]);
+    const refDs = new Float64Array(n);
+    const refDb = new Float64Array(n);
+    for (let i = 0; i < T * n; i++) {
+      refDs[i % n] += G[i] * y[i];
+      refDb[i % n] += G[i];
+    }
+    expect(relMaxErr(out, refOut)).toBeLessThan(1e-6);
+    expect(relMaxErr(dy, refDy)).toBeLessThan(1e-7);
+    expect(relMaxErr(ds, refDs)).toBeLessThan(1e-6);
+    expect(relMaxErr(db, refDb)).toBeLessThan(1e-6);
+    const bad = (): unknown => scaleColumns(tf.ones([4, 3]) as tf.Tensor2D, tf.ones([3]) as tf.Tensor1D, tf.ones([2]) as tf.Tensor1D);
+    expect(bad).toThrow(/and bias \[2\]/);
+  });
+
   it('rejects mismatched shapes and leaks nothing', () => {
     const y = tf.ones([4, 3]) as tf.Tensor2D;
     const s = tf.ones([3]) as tf.Tensor1D;
     expect(() => scaleColumns(y, tf.ones([4]) as tf.Tensor1D)).toThrow(/y \[4, 3\] and s \[4\]/);
     const step = (): void => tf.tidy(() => void tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(scaleColumns(a as tf.Tensor2D, b as tf.Tensor1D)))([y, s]).forEach((g) => g.dataSync()));
     expect(tensorLeaks(step)).toEqual([0, 0, 0]);
-    tf.dispose([y, s]);
+    const b = tf.ones([3]) as tf.Tensor1D;
+    const stepB = (): void => tf.tidy(() => void tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(scaleColumns(a as tf.Tensor2D, s, c as tf.Tensor1D)))([y, b]).forEach((g) => g.dataSync()));
+    expect(tensorLeaks(stepB)).toEqual([0, 0, 0]);
+    tf.dispose([y, s, b]);
   });
 });

@@ -1,7 +1,7 @@
 // BERT (transformers' BertForSequenceClassification): post-norm encoder, tanh pooler on [CLS].
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
-import { Embedding, LayerNorm, Linear, ModuleList, gelu, type GeluApproximate } from '../nn';
+import { Embedding, LayerNorm, Linear, ModuleList, gelu, initModeOf, type GeluApproximate, type InitMode, type InitOptions } from '../nn';
 import { ConfigReader, problemType, type ProblemType, type RawConfig } from './config';
 import { asInt, attentionBias, eagerAttention, mergeHeads, splitHeads } from './common';
 import { classificationLoss } from './losses';
@@ -20,11 +20,11 @@ interface BertDims {
 class BertEmbeddings extends Module {
   readonly typeName = 'BertEmbeddings';
 
-  constructor(c: ConfigReader, d: BertDims) {
+  constructor(c: ConfigReader, d: BertDims, init: InitMode) {
     super();
-    this.registerModule('word_embeddings', new Embedding(c.int('vocab_size'), d.hidden));
-    this.registerModule('position_embeddings', new Embedding(c.int('max_position_embeddings'), d.hidden));
-    this.registerModule('token_type_embeddings', new Embedding(c.int('type_vocab_size', 2), d.hidden));
+    this.registerModule('word_embeddings', new Embedding(c.int('vocab_size'), d.hidden, { init }));
+    this.registerModule('position_embeddings', new Embedding(c.int('max_position_embeddings'), d.hidden, { init }));
+    this.registerModule('token_type_embeddings', new Embedding(c.int('type_vocab_size', 2), d.hidden, { init }));
     this.registerModule('LayerNorm', new LayerNorm(d.hidden, { eps: d.eps }));
   }
 
@@ -42,9 +42,9 @@ class BertEmbeddings extends Module {
 class BertLayer extends Module {
   readonly typeName = 'BertLayer';
 
-  constructor(private readonly d: BertDims) {
+  constructor(private readonly d: BertDims, init: InitMode) {
     super();
-    const lin = (i: number, o: number, seed: number) => new Linear(i, o, { seed });
+    const lin = (i: number, o: number, seed: number) => new Linear(i, o, { seed, init });
     const self = container('BertSelfAttention', { query: lin(d.hidden, d.hidden, 1), key: lin(d.hidden, d.hidden, 2), value: lin(d.hidden, d.hidden, 3) });
     const selfOut = container('BertSelfOutput', { dense: lin(d.hidden, d.hidden, 4), LayerNorm: new LayerNorm(d.hidden, { eps: d.eps }) });
     this.registerModule('attention', container('BertAttention', { self, output: selfOut }));
@@ -74,8 +74,9 @@ export class BertForSequenceClassification extends PretrainedModel {
   readonly numLabels: number;
   private readonly problem: ProblemType;
 
-  constructor(readonly config: RawConfig) {
+  constructor(readonly config: RawConfig, opts: InitOptions = {}) {
     super();
+    const init = initModeOf(opts, 'BertForSequenceClassification');
     const c = new ConfigReader(config, 'BERT');
     const d: BertDims = {
       hidden: c.int('hidden_size'),
@@ -90,11 +91,11 @@ export class BertForSequenceClassification extends PretrainedModel {
     this.numLabels = c.numLabels();
     this.problem = problemType(c, this.numLabels);
     const bert = this.registerModule('bert', container('BertModel', {}));
-    bert.add('embeddings', new BertEmbeddings(c, d));
-    const layers = new ModuleList<BertLayer>(Array.from({ length: c.int('num_hidden_layers') }, () => new BertLayer(d)));
+    bert.add('embeddings', new BertEmbeddings(c, d, init));
+    const layers = new ModuleList<BertLayer>(Array.from({ length: c.int('num_hidden_layers') }, () => new BertLayer(d, init)));
     bert.add('encoder', container('BertEncoder', { layer: layers }));
-    bert.add('pooler', container('BertPooler', { dense: new Linear(d.hidden, d.hidden, { seed: 7 }) }));
-    this.registerModule('classifier', new Linear(d.hidden, this.numLabels, { seed: 8 }));
+    bert.add('pooler', container('BertPooler', { dense: new Linear(d.hidden, d.hidden, { seed: 7, init }) }));
+    this.registerModule('classifier', new Linear(d.hidden, this.numLabels, { seed: 8, init }));
   }
 
   forward(inputs: ModelInputs): ModelOutput {

@@ -2,7 +2,7 @@
 // position embeddings resampled bicubically to the input size, head on [CLS ‖ mean(patches)].
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
-import { Conv2d, LayerNorm, LayerScale, Linear, ModuleList, gelu } from '../nn';
+import { Conv2d, LayerNorm, LayerScale, Linear, ModuleList, gelu, initModeOf, type InitMode, type InitOptions } from '../nn';
 import { ConfigReader, problemType, type ProblemType, type RawConfig } from './config';
 import { bicubicMatrix } from './interpolate';
 import { classificationLoss } from './losses';
@@ -14,13 +14,13 @@ class Dinov2Embeddings extends Module {
   readonly typeName = 'Dinov2Embeddings';
   private readonly grid: number;
 
-  constructor(private readonly d: VisionDims) {
+  constructor(private readonly d: VisionDims, init: InitMode) {
     super();
     this.grid = d.imageSize / d.patchSize;
     this.registerParameter('cls_token', tf.zeros([1, 1, d.hidden]));
     this.registerParameter('mask_token', tf.zeros([1, d.hidden]));
     this.registerParameter('position_embeddings', tf.zeros([1, this.grid * this.grid + 1, d.hidden]));
-    const proj = new Conv2d(d.channels, d.hidden, d.patchSize, { stride: d.patchSize, seed: 5 });
+    const proj = new Conv2d(d.channels, d.hidden, d.patchSize, { stride: d.patchSize, seed: 5, init });
     this.registerModule('patch_embeddings', container('Dinov2PatchEmbeddings', { projection: proj }));
   }
 
@@ -60,15 +60,15 @@ class Dinov2Embeddings extends Module {
 class Dinov2Layer extends Module {
   readonly typeName = 'Dinov2Layer';
 
-  constructor(private readonly d: VisionDims, layerscale: number) {
+  constructor(private readonly d: VisionDims, layerscale: number, init: InitMode) {
     super();
     this.registerModule('norm1', new LayerNorm(d.hidden, { eps: d.eps }));
-    this.registerModule('attention', new ViTAttention(d));
+    this.registerModule('attention', new ViTAttention(d, init));
     this.registerModule('layer_scale1', new LayerScale(d.hidden, layerscale));
     this.registerModule('norm2', new LayerNorm(d.hidden, { eps: d.eps }));
     const mlp = container('Dinov2MLP', {
-      fc1: new Linear(d.hidden, d.intermediate, { seed: 6 }),
-      fc2: new Linear(d.intermediate, d.hidden, { seed: 7 }),
+      fc1: new Linear(d.hidden, d.intermediate, { seed: 6, init }),
+      fc2: new Linear(d.intermediate, d.hidden, { seed: 7, init }),
     });
     this.registerModule('mlp', mlp);
     this.registerModule('layer_scale2', new LayerScale(d.hidden, layerscale));
@@ -91,8 +91,9 @@ export class Dinov2ForImageClassification extends PretrainedModel {
   readonly numLabels: number;
   private readonly problem: ProblemType;
 
-  constructor(readonly config: RawConfig) {
+  constructor(readonly config: RawConfig, opts: InitOptions = {}) {
     super();
+    const init = initModeOf(opts, 'Dinov2ForImageClassification');
     const c = new ConfigReader(config, 'Dinov2');
     if (c.bool('use_swiglu_ffn', false)) throw new Error('Dinov2 config: use_swiglu_ffn=true is not supported (supported: false, the GELU MLP)');
     const d = readVisionDims(c, 1e-6, (h) => Math.trunc(h * c.num('mlp_ratio', 4)));
@@ -100,11 +101,11 @@ export class Dinov2ForImageClassification extends PretrainedModel {
     this.problem = problemType(c, this.numLabels);
     const layerscale = c.num('layerscale_value', 1);
     const body = this.registerModule('dinov2', container('Dinov2Model', {}));
-    body.add('embeddings', new Dinov2Embeddings(d));
-    const layers = new ModuleList<Dinov2Layer>(Array.from({ length: d.layers }, () => new Dinov2Layer(d, layerscale)));
+    body.add('embeddings', new Dinov2Embeddings(d, init));
+    const layers = new ModuleList<Dinov2Layer>(Array.from({ length: d.layers }, () => new Dinov2Layer(d, layerscale, init)));
     body.add('encoder', container('Dinov2Encoder', { layer: layers }));
     body.add('layernorm', new LayerNorm(d.hidden, { eps: d.eps }));
-    this.registerModule('classifier', new Linear(2 * d.hidden, this.numLabels, { seed: 8 }));
+    this.registerModule('classifier', new Linear(2 * d.hidden, this.numLabels, { seed: 8, init }));
   }
 
   forward(inputs: ModelInputs): ModelOutput {

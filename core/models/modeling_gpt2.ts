@@ -2,7 +2,7 @@
 // blocks, learned positions, LM head tied to the token embedding.
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
-import { Conv1D, Embedding, LayerNorm, Linear, ModuleList, gelu, relu, silu } from '../nn';
+import { Conv1D, Embedding, LayerNorm, Linear, ModuleList, gelu, initModeOf, relu, silu, type InitMode, type InitOptions } from '../nn';
 import { ConfigReader, type RawConfig } from './config';
 import { asInt, attentionBias, eagerAttention, mergeHeads, splitHeads } from './common';
 import { shiftedCrossEntropy } from './losses';
@@ -38,13 +38,13 @@ interface Gpt2Dims {
 class GPT2Block extends Module {
   readonly typeName = 'GPT2Block';
 
-  constructor(private readonly d: Gpt2Dims, private readonly index: number) {
+  constructor(private readonly d: Gpt2Dims, private readonly index: number, init: InitMode) {
     super();
     const h = d.hidden;
     this.registerModule('ln_1', new LayerNorm(h, { eps: d.eps }));
-    this.registerModule('attn', container('GPT2Attention', { c_attn: new Conv1D(3 * h, h, { seed: 1 }), c_proj: new Conv1D(h, h, { seed: 2 }) }));
+    this.registerModule('attn', container('GPT2Attention', { c_attn: new Conv1D(3 * h, h, { seed: 1, init }), c_proj: new Conv1D(h, h, { seed: 2, init }) }));
     this.registerModule('ln_2', new LayerNorm(h, { eps: d.eps }));
-    this.registerModule('mlp', container('GPT2MLP', { c_fc: new Conv1D(d.inner, h, { seed: 3 }), c_proj: new Conv1D(h, d.inner, { seed: 4 }) }));
+    this.registerModule('mlp', container('GPT2MLP', { c_fc: new Conv1D(d.inner, h, { seed: 3, init }), c_proj: new Conv1D(h, d.inner, { seed: 4, init }) }));
   }
 
   private scale(): number {
@@ -67,12 +67,14 @@ class GPT2Block extends Module {
   }
 }
 
-/** A Linear whose weight is another module's Variable (tied embeddings): one tensor, two names. */
+/**
+ * A Linear whose weight is another module's Variable (tied embeddings): one tensor, two names.
+ * Nothing is allocated for it: the embedding's Variable is registered as this layer's weight.
+ */
 export class TiedLinear extends Linear {
   constructor(weight: tf.Variable) {
     const [outF, inF] = weight.shape as [number, number];
-    super(inF, outF, { bias: false, seed: 0 });
-    this.registerParameter('weight', weight);
+    super(inF, outF, { bias: false, seed: 0, tiedWeight: weight });
   }
 }
 
@@ -82,8 +84,9 @@ export class GPT2LMHeadModel extends PretrainedModel {
   readonly requiredInputs: readonly InputName[] = ['input_ids'];
   private readonly maxPositions: number;
 
-  constructor(readonly config: RawConfig) {
+  constructor(readonly config: RawConfig, opts: InitOptions = {}) {
     super();
+    const init = initModeOf(opts, 'GPT2LMHeadModel');
     const c = new ConfigReader(config, 'GPT-2');
     const hidden = c.int('n_embd');
     const d: Gpt2Dims = {
@@ -99,12 +102,12 @@ export class GPT2LMHeadModel extends PretrainedModel {
     if (c.bool('add_cross_attention', false)) throw new Error('GPT-2 config: add_cross_attention=true is not supported (supported: false)');
     this.maxPositions = c.int('n_positions');
     const vocab = c.int('vocab_size');
-    const wte = new Embedding(vocab, hidden);
-    const blocks = new ModuleList<GPT2Block>(Array.from({ length: c.int('n_layer') }, (_, i) => new GPT2Block(d, i)));
+    const wte = new Embedding(vocab, hidden, { init });
+    const blocks = new ModuleList<GPT2Block>(Array.from({ length: c.int('n_layer') }, (_, i) => new GPT2Block(d, i, init)));
     const ln = new LayerNorm(hidden, { eps: d.eps });
-    this.registerModule('transformer', container('GPT2Model', { wte, wpe: new Embedding(this.maxPositions, hidden), h: blocks, ln_f: ln }));
+    this.registerModule('transformer', container('GPT2Model', { wte, wpe: new Embedding(this.maxPositions, hidden, { init }), h: blocks, ln_f: ln }));
     const tied = c.bool('tie_word_embeddings', true);
-    this.registerModule('lm_head', tied ? new TiedLinear(wte.param('weight')) : new Linear(hidden, vocab, { bias: false, seed: 9 }));
+    this.registerModule('lm_head', tied ? new TiedLinear(wte.param('weight')) : new Linear(hidden, vocab, { bias: false, seed: 9, init }));
   }
 
   forward(inputs: ModelInputs): ModelOutput {

@@ -4,7 +4,7 @@
 // window, and any of them may tie the LM head to the token embedding.
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
-import { Embedding, Linear, ModuleList, RMSNorm, silu } from '../nn';
+import { Embedding, Linear, ModuleList, RMSNorm, initModeOf, silu, type InitMode, type InitOptions } from '../nn';
 import { ConfigReader, type RawConfig } from './config';
 import { applyRope, asInt, attentionBias, eagerAttention, mergeHeads, repeatKv, ropeTables, splitHeads } from './common';
 import { shiftedCrossEntropy } from './losses';
@@ -79,9 +79,9 @@ export function readLlamaDims(c: ConfigReader, variant: LlamaVariant): LlamaDims
 class LlamaDecoderLayer extends Module {
   readonly typeName = 'LlamaDecoderLayer';
 
-  constructor(private readonly d: LlamaDims) {
+  constructor(private readonly d: LlamaDims, init: InitMode) {
     super();
-    const lin = (i: number, o: number, bias: boolean) => new Linear(i, o, { bias, seed: 1 });
+    const lin = (i: number, o: number, bias: boolean) => new Linear(i, o, { bias, seed: 1, init });
     const q = d.heads * d.headDim;
     const kv = d.kvHeads * d.headDim;
     this.registerModule('self_attn', container('LlamaAttention', {
@@ -127,18 +127,19 @@ export class LlamaForCausalLM extends PretrainedModel {
   readonly requiredInputs: readonly InputName[] = ['input_ids'];
   private readonly d: LlamaDims;
 
-  constructor(readonly config: RawConfig, variant: LlamaVariant = 'llama') {
+  constructor(readonly config: RawConfig, variant: LlamaVariant = 'llama', opts: InitOptions = {}) {
     super();
     this.typeName = TYPE_NAMES[variant];
+    const init = initModeOf(opts, this.typeName);
     const c = new ConfigReader(config, this.typeName);
     this.d = readLlamaDims(c, variant);
     const vocab = c.int('vocab_size');
-    const embed = new Embedding(vocab, this.d.hidden);
-    const layers = new ModuleList<LlamaDecoderLayer>(Array.from({ length: c.int('num_hidden_layers') }, () => new LlamaDecoderLayer(this.d)));
+    const embed = new Embedding(vocab, this.d.hidden, { init });
+    const layers = new ModuleList<LlamaDecoderLayer>(Array.from({ length: c.int('num_hidden_layers') }, () => new LlamaDecoderLayer(this.d, init)));
     const norm = new RMSNorm(this.d.hidden, { eps: this.d.eps });
     this.registerModule('model', container('LlamaModel', { embed_tokens: embed, layers, norm }));
     const tied = c.bool('tie_word_embeddings', false);
-    this.registerModule('lm_head', tied ? new TiedLinear(embed.param('weight')) : new Linear(this.d.hidden, vocab, { bias: false, seed: 9 }));
+    this.registerModule('lm_head', tied ? new TiedLinear(embed.param('weight')) : new Linear(this.d.hidden, vocab, { bias: false, seed: 9, init }));
   }
 
   forward(inputs: ModelInputs): ModelOutput {

@@ -2,7 +2,7 @@
 // e.g. vit.encoder.layer.0.attention.attention.query.weight.
 import * as tf from '@tensorflow/tfjs';
 import { Module } from '../nn/module';
-import { Conv2d, LayerNorm, Linear, ModuleList, gelu, type GeluApproximate } from '../nn';
+import { Conv2d, LayerNorm, Linear, ModuleList, gelu, initModeOf, type GeluApproximate, type InitMode, type InitOptions } from '../nn';
 import { ConfigReader, problemType, type ProblemType, type RawConfig } from './config';
 import { eagerAttention, mergeHeads, splitHeads } from './common';
 import { callAt, container } from './tree';
@@ -51,13 +51,13 @@ export function geluKind(c: ConfigReader): GeluApproximate {
 /** ViT/DINOv2 self-attention: attention.attention.{query,key,value} + attention.output.dense. */
 export class ViTAttention extends Module {
   readonly typeName = 'ViTAttention';
-  constructor(private readonly d: VisionDims) {
+  constructor(private readonly d: VisionDims, init: InitMode) {
     super();
     const self = this.registerModule('attention', container('ViTSelfAttention', {}));
-    self.add('query', new Linear(d.hidden, d.hidden, { bias: d.qkvBias, seed: 1 }));
-    self.add('key', new Linear(d.hidden, d.hidden, { bias: d.qkvBias, seed: 2 }));
-    self.add('value', new Linear(d.hidden, d.hidden, { bias: d.qkvBias, seed: 3 }));
-    this.registerModule('output', container('ViTSelfOutput', { dense: new Linear(d.hidden, d.hidden, { seed: 4 }) }));
+    self.add('query', new Linear(d.hidden, d.hidden, { bias: d.qkvBias, seed: 1, init }));
+    self.add('key', new Linear(d.hidden, d.hidden, { bias: d.qkvBias, seed: 2, init }));
+    self.add('value', new Linear(d.hidden, d.hidden, { bias: d.qkvBias, seed: 3, init }));
+    this.registerModule('output', container('ViTSelfOutput', { dense: new Linear(d.hidden, d.hidden, { seed: 4, init }) }));
   }
 
   /** x: [B, N, h] → [B, N, h]. */
@@ -77,12 +77,12 @@ export class ViTAttention extends Module {
 class ViTEmbeddings extends Module {
   readonly typeName = 'ViTEmbeddings';
 
-  constructor(private readonly d: VisionDims) {
+  constructor(private readonly d: VisionDims, init: InitMode) {
     super();
     const n = (d.imageSize / d.patchSize) ** 2;
     this.registerParameter('cls_token', tf.zeros([1, 1, d.hidden]));
     this.registerParameter('position_embeddings', tf.zeros([1, n + 1, d.hidden]));
-    const proj = new Conv2d(d.channels, d.hidden, d.patchSize, { stride: d.patchSize, seed: 5 });
+    const proj = new Conv2d(d.channels, d.hidden, d.patchSize, { stride: d.patchSize, seed: 5, init });
     this.registerModule('patch_embeddings', container('ViTPatchEmbeddings', { projection: proj }));
   }
 
@@ -104,11 +104,11 @@ class ViTEmbeddings extends Module {
 class ViTLayer extends Module {
   readonly typeName = 'ViTLayer';
 
-  constructor(private readonly d: VisionDims) {
+  constructor(private readonly d: VisionDims, init: InitMode) {
     super();
-    this.registerModule('attention', new ViTAttention(d));
-    this.registerModule('intermediate', container('ViTIntermediate', { dense: new Linear(d.hidden, d.intermediate, { seed: 6 }) }));
-    this.registerModule('output', container('ViTOutput', { dense: new Linear(d.intermediate, d.hidden, { seed: 7 }) }));
+    this.registerModule('attention', new ViTAttention(d, init));
+    this.registerModule('intermediate', container('ViTIntermediate', { dense: new Linear(d.hidden, d.intermediate, { seed: 6, init }) }));
+    this.registerModule('output', container('ViTOutput', { dense: new Linear(d.intermediate, d.hidden, { seed: 7, init }) }));
     this.registerModule('layernorm_before', new LayerNorm(d.hidden, { eps: d.eps }));
     this.registerModule('layernorm_after', new LayerNorm(d.hidden, { eps: d.eps }));
   }
@@ -130,18 +130,19 @@ export class ViTForImageClassification extends PretrainedModel {
   readonly numLabels: number;
   private readonly problem: ProblemType;
 
-  constructor(readonly config: RawConfig) {
+  constructor(readonly config: RawConfig, opts: InitOptions = {}) {
     super();
+    const init = initModeOf(opts, 'ViTForImageClassification');
     const c = new ConfigReader(config, 'ViT');
     const d = readVisionDims(c, 1e-12, () => c.int('intermediate_size'));
     this.numLabels = c.numLabels();
     this.problem = problemType(c, this.numLabels);
     const vit = this.registerModule('vit', container('ViTModel', {}));
-    vit.add('embeddings', new ViTEmbeddings(d));
-    const layers = new ModuleList<ViTLayer>(Array.from({ length: d.layers }, () => new ViTLayer(d)));
+    vit.add('embeddings', new ViTEmbeddings(d, init));
+    const layers = new ModuleList<ViTLayer>(Array.from({ length: d.layers }, () => new ViTLayer(d, init)));
     vit.add('encoder', container('ViTEncoder', { layer: layers }));
     vit.add('layernorm', new LayerNorm(d.hidden, { eps: d.eps }));
-    this.registerModule('classifier', new Linear(d.hidden, this.numLabels, { seed: 8 }));
+    this.registerModule('classifier', new Linear(d.hidden, this.numLabels, { seed: 8, init }));
   }
 
   forward(inputs: ModelInputs): ModelOutput {

@@ -1,6 +1,7 @@
 // config.json → a model of the zoo. The architecture comes from `architectures[0]`; an unknown
 // one is refused with the list of supported ones rather than guessed from model_type.
 import type { RawConfig } from './config';
+import type { InitOptions } from '../nn/init';
 import { BertForSequenceClassification } from './modeling_bert';
 import { Dinov2ForImageClassification } from './modeling_dinov2';
 import { GPT2LMHeadModel } from './modeling_gpt2';
@@ -14,15 +15,15 @@ import { registerZooNamings } from './naming';
 registerZooNamings();
 import { DIGIT_MLP_ARCH, DigitMLP } from '../train/sample/digit-mlp';
 
-const FACTORIES: Record<string, (config: RawConfig) => PretrainedModel> = {
-  ViTForImageClassification: (c) => new ViTForImageClassification(c),
-  Dinov2ForImageClassification: (c) => new Dinov2ForImageClassification(c),
-  BertForSequenceClassification: (c) => new BertForSequenceClassification(c),
-  GPT2LMHeadModel: (c) => new GPT2LMHeadModel(c),
-  LlamaForCausalLM: (c) => new LlamaForCausalLM(c, 'llama'),
-  MistralForCausalLM: (c) => new LlamaForCausalLM(c, 'mistral'),
-  Qwen2ForCausalLM: (c) => new LlamaForCausalLM(c, 'qwen2'),
-  [DIGIT_MLP_ARCH]: (c) => new DigitMLP(c), // the embedded sample's base model (assets/sample)
+const FACTORIES: Record<string, (config: RawConfig, opts: InitOptions) => PretrainedModel> = {
+  ViTForImageClassification: (c, o) => new ViTForImageClassification(c, o),
+  Dinov2ForImageClassification: (c, o) => new Dinov2ForImageClassification(c, o),
+  BertForSequenceClassification: (c, o) => new BertForSequenceClassification(c, o),
+  GPT2LMHeadModel: (c, o) => new GPT2LMHeadModel(c, o),
+  LlamaForCausalLM: (c, o) => new LlamaForCausalLM(c, 'llama', o),
+  MistralForCausalLM: (c, o) => new LlamaForCausalLM(c, 'mistral', o),
+  Qwen2ForCausalLM: (c, o) => new LlamaForCausalLM(c, 'qwen2', o),
+  [DIGIT_MLP_ARCH]: (c, o) => new DigitMLP(c, 0, o), // the embedded sample's base model (assets/sample)
 };
 
 export const SUPPORTED_ARCHITECTURES: readonly string[] = Object.keys(FACTORIES);
@@ -35,10 +36,14 @@ export function architectureOf(config: RawConfig): string {
   return archs[0];
 }
 
-/** Builds the (randomly initialised) module tree a config describes; load weights after. */
-export function createModel(config: RawConfig): PretrainedModel {
+/**
+ * Builds the module tree a config describes; load weights after. `init: 'seeded'` (default)
+ * draws transformers' initial distributions from the seeded generator; `init: 'empty'` fills
+ * zeros, for a strict checkpoint load that assigns every parameter (loadPretrainedModel).
+ */
+export function createModel(config: RawConfig, opts: InitOptions = {}): PretrainedModel {
   const arch = architectureOf(config);
   const make = FACTORIES[arch];
   if (!make) throw new Error(`unsupported architecture '${arch}' (supported: ${SUPPORTED_ARCHITECTURES.join(', ')})`);
-  return make(config);
+  return make(config, opts);
 }

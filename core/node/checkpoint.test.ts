@@ -37,6 +37,21 @@ describe('checkpoint folders', () => {
     model.dispose();
   });
 
+  it('views fp32 tensors in place: one extra copy of the largest tensor, values equal to the widening path', () => {
+    const dir = join(FIXTURES, 'gpt2');
+    const { model, report } = loadPretrainedModel(dir);
+    const stored = [...report.stored.values()];
+    expect(stored.every((s) => s.info.dtype === 'F32')).toBe(true);
+    expect(report.peakExtraBytes).toBe(Math.max(...stored.map((s) => s.info.end - s.info.begin)));
+    const params = new Map(model.namedParameters());
+    for (const st of stored) {
+      const p = params.get(st.info.name);
+      expect(p, st.info.name).toBeDefined();
+      expect(Array.from(p?.dataSync() ?? []), st.info.name).toEqual(Array.from(toFloat32(readStoredTensor(st))));
+    }
+    model.dispose();
+  });
+
   it('refuses a shape mismatch naming file, tensor, expected and found, and loads nothing', () => {
     const dir = copyFixture('gpt2');
     const cfg = readModelConfig(dir);

@@ -131,6 +131,19 @@ function checkAll(model: Module, stored: Map<string, StoredTensor>, dir: string,
   return assigned;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * fp32 values of a stored float tensor. An F32 tensor read on a little-endian host is viewed in
+ * place (its bytes are already the fp32 array), which saves a copy and a per-element loop;
+ * other dtypes are widened into a new array.
+ */
+function floatValues(entry: TensorEntry): Float32Array {
+  const d = entry.data;
+  if (entry.dtype === 'F32' && LITTLE_ENDIAN && d.byteOffset % 4 === 0) return new Float32Array(d.buffer, d.byteOffset, d.byteLength / 4);
+  return toFloat32(entry);
+}
+
 /**
  * Loads every tensor of a checkpoint folder into `model`. All names, shapes and dtypes are
  * checked from the headers before any weight is touched; each tensor is then read, widened to
@@ -143,8 +156,9 @@ export function loadCheckpointInto(model: Module, dir: string, nameOf: NameMap =
   for (const [name, p] of targets) {
     const st = stored.get(name) as StoredTensor;
     const entry = readStoredTensor(st);
-    const values = toFloat32(entry);
-    peak = Math.max(peak, entry.data.byteLength + values.byteLength);
+    const values = floatValues(entry);
+    const inPlace = values.buffer === entry.data.buffer;
+    peak = Math.max(peak, entry.data.byteLength + (inPlace ? 0 : values.byteLength));
     tf.tidy(() => p.assign(tf.tensor(values, st.info.shape, 'float32')));
   }
   return { tensors: targets.size, peakExtraBytes: peak, stored };
@@ -259,10 +273,14 @@ export interface LoadedModel {
   report: LoadReport;
 }
 
-/** config.json → module tree → weights. On any failure the half-built model is disposed. */
+/**
+ * config.json → module tree → weights. On any failure the half-built model is disposed.
+ * The tree is built 'empty' (zeros, no random draws): loadCheckpointInto is strict, so every
+ * parameter is either assigned from the file or the load fails naming what is missing.
+ */
 export function loadPretrainedModel(dir: string): LoadedModel {
   const config = readModelConfig(dir);
-  const model = createModel(config);
+  const model = createModel(config, { init: 'empty' });
   try {
     const report = loadCheckpointInto(model, dir);
     model.eval();

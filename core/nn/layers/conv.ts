@@ -2,11 +2,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { Layer, type ModuleInfo } from '../module';
 import { conv2d, validateConv2d, type Conv2dOptions, type PaddingMode } from '../conv';
-import { deriveSeed, freshSeed, kaimingUniformDefault } from '../init';
+import { deriveSeed, freshSeed, initModeOf, initTensor, kaimingUniformDefault, type InitOptions } from '../init';
 
 type Pair = number | [number, number];
 
-export interface Conv2dLayerOptions {
+export interface Conv2dLayerOptions extends InitOptions {
   stride?: Pair;
   padding?: Pair | 'same' | 'valid';
   dilation?: Pair;
@@ -61,10 +61,13 @@ export class Conv2d extends Layer {
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.options = o;
+    const mode = initModeOf(opts, `Conv2d(${inChannels}, ${outChannels})`);
     const fanIn = wShape[1] * wShape[2] * wShape[3];
     const seed = opts.seed ?? freshSeed();
-    this.registerParameter('weight', kaimingUniformDefault(wShape, fanIn, deriveSeed(seed, 0)));
-    if (opts.bias ?? true) this.registerParameter('bias', kaimingUniformDefault([outChannels], fanIn, deriveSeed(seed, 1)));
+    this.registerParameter('weight', initTensor(mode, wShape, () => kaimingUniformDefault(wShape, fanIn, deriveSeed(seed, 0))));
+    if (opts.bias ?? true) {
+      this.registerParameter('bias', initTensor(mode, [outChannels], () => kaimingUniformDefault([outChannels], fanIn, deriveSeed(seed, 1))));
+    }
   }
 
   get weight(): tf.Variable {

@@ -2,12 +2,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { Layer, type ModuleInfo } from '../module';
 import { embedding } from '../functional';
-import { freshSeed, seededNormal } from '../init';
+import { freshSeed, initModeOf, initTensor, seededNormal, type InitOptions } from '../init';
 
-export interface EmbeddingOptions {
+export interface EmbeddingOptions extends InitOptions {
   /** This row starts at zero and receives no gradient, as in torch. */
   paddingIdx?: number;
   seed?: number;
+}
+
+/** N(0, 1) weight [n, dim] with the padding row zeroed, as torch initialises it. */
+function seededWeight(n: number, dim: number, pad: number | undefined, seed: number | undefined): tf.Tensor {
+  const next = seededNormal(seed ?? freshSeed());
+  const w = new Float32Array(n * dim);
+  for (let i = 0; i < w.length; i++) w[i] = next();
+  if (pad !== undefined) w.fill(0, pad * dim, (pad + 1) * dim);
+  return tf.tensor2d(w, [n, dim]);
 }
 
 export class Embedding extends Layer {
@@ -29,11 +38,9 @@ export class Embedding extends Layer {
     this.numEmbeddings = numEmbeddings;
     this.embeddingDim = embeddingDim;
     this.paddingIdx = pad;
-    const next = seededNormal(opts.seed ?? freshSeed());
-    const w = new Float32Array(numEmbeddings * embeddingDim);
-    for (let i = 0; i < w.length; i++) w[i] = next();
-    if (pad !== undefined) w.fill(0, pad * embeddingDim, (pad + 1) * embeddingDim);
-    this.registerParameter('weight', tf.tensor2d(w, [numEmbeddings, embeddingDim]));
+    const mode = initModeOf(opts, `Embedding(${numEmbeddings}, ${embeddingDim})`);
+    // Zeros ('empty') already satisfy the zero padding row.
+    this.registerParameter('weight', initTensor(mode, [numEmbeddings, embeddingDim], () => seededWeight(numEmbeddings, embeddingDim, pad, opts.seed)));
   }
 
   get weight(): tf.Variable {

@@ -2,11 +2,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { Layer, type ModuleInfo } from '../module';
 import { conv1dGpt2, linear } from '../functional';
-import { deriveSeed, freshSeed, kaimingUniformDefault, normal } from '../init';
+import { deriveSeed, freshSeed, initModeOf, initTensor, kaimingUniformDefault, normal, type InitOptions } from '../init';
 
-export interface DenseOptions {
+export interface DenseOptions extends InitOptions {
   bias?: boolean;
   seed?: number;
+}
+
+export interface LinearOptions extends DenseOptions {
+  /**
+   * Use this Variable as the weight instead of allocating one (tied embeddings: one tensor
+   * under two names). Its shape must be [out, in]; the Linear does not copy it.
+   */
+  tiedWeight?: tf.Variable;
 }
 
 function checkFeatures(kind: string, values: Record<string, number>): void {
@@ -15,20 +23,34 @@ function checkFeatures(kind: string, values: Record<string, number>): void {
   }
 }
 
+function checkTied(weight: tf.Variable, shape: number[], where: string): tf.Variable {
+  if (weight.isDisposed) throw new Error(`${where}: tiedWeight is disposed`);
+  if (weight.dtype !== 'float32' || weight.shape.join(',') !== shape.join(',')) {
+    throw new Error(`${where}: tiedWeight has shape [${weight.shape.join(', ')}] (${weight.dtype}); expected [${shape.join(', ')}] float32`);
+  }
+  return weight;
+}
+
 /** torch.nn.Linear: weight [out, in], bias [out], y = x Wᵀ + b, kaiming-uniform init. */
 export class Linear extends Layer {
   readonly typeName: string = 'Linear';
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, opts: DenseOptions = {}) {
+  constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
     checkFeatures('Linear', { in_features: inFeatures, out_features: outFeatures });
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
+    const where = `Linear(${inFeatures}, ${outFeatures})`;
+    const mode = initModeOf(opts, where);
     const seed = opts.seed ?? freshSeed();
-    this.registerParameter('weight', kaimingUniformDefault([outFeatures, inFeatures], inFeatures, deriveSeed(seed, 0)));
-    if (opts.bias ?? true) this.registerParameter('bias', kaimingUniformDefault([outFeatures], inFeatures, deriveSeed(seed, 1)));
+    const w = [outFeatures, inFeatures];
+    if (opts.tiedWeight) this.registerParameter('weight', checkTied(opts.tiedWeight, w, where));
+    else this.registerParameter('weight', initTensor(mode, w, () => kaimingUniformDefault(w, inFeatures, deriveSeed(seed, 0))));
+    if (opts.bias ?? true) {
+      this.registerParameter('bias', initTensor(mode, [outFeatures], () => kaimingUniformDefault([outFeatures], inFeatures, deriveSeed(seed, 1))));
+    }
   }
 
   get weight(): tf.Variable {
@@ -59,8 +81,9 @@ export class Conv1D extends Layer {
     checkFeatures('Conv1D', { nf, nx });
     this.inFeatures = nx;
     this.outFeatures = nf;
+    const mode = initModeOf(opts, `Conv1D(nf=${nf}, nx=${nx})`);
     const seed = opts.seed ?? freshSeed();
-    this.registerParameter('weight', normal([nx, nf], 0, 0.02, deriveSeed(seed, 0)));
+    this.registerParameter('weight', initTensor(mode, [nx, nf], () => normal([nx, nf], 0, 0.02, deriveSeed(seed, 0))));
     if (opts.bias ?? true) this.registerParameter('bias', tf.zeros([nf]));
   }
 

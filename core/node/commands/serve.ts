@@ -1,6 +1,20 @@
 // `boft serve [--port N] [--host H] [--backend B]`: the studio in a browser (headless GPU
 // boxes). The app layer does the work (electron/node/studio.ts); this file is its CLI face.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseCli, UsageError, type CliCommand, type CliIO } from './types';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** A checkout has no built renderer until its first build; do it once rather than serve a 503. */
+export function ensureRendererBuilt(io: CliIO, root = ROOT): void {
+  if (existsSync(join(root, 'renderer', 'dist', 'index.html'))) return;
+  io.err('building the renderer (first run only)…');
+  const r = spawnSync('npm', ['run', '-s', 'build:renderer'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`building the renderer failed (exit ${String(r.status)}); run \`npm run build:renderer\` to see why`);
+}
 
 const usage = `usage: boft serve [--port N] [--host H] [--backend auto|tensorflow|wasm|cpu]
 
@@ -35,6 +49,7 @@ export async function serve(args: ServeArgs, io: CliIO, stop: Promise<unknown>):
   if (!['127.0.0.1', 'localhost', '::1'].includes(args.host)) {
     io.err(`warning: --host ${args.host} makes the studio reachable from the network; the token in the URL is its only protection`);
   }
+  ensureRendererBuilt(io);
   const studio = await startBrowserStudio({ host: args.host, port: args.port, backend: args.backend, log: (l) => io.err(l) });
   io.out(urlLine(studio.server));
   await stop;

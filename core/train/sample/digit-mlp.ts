@@ -7,7 +7,7 @@ import { PretrainedModel, type InputName, type ModelInputs, type ModelOutput } f
 import type { RawConfig } from '../../models/config';
 import { Linear } from '../../nn/layers/linear';
 import { gelu } from '../../nn/functional';
-import { deriveSeed } from '../../nn/init';
+import { deriveSeed, type InitOptions } from '../../nn/init';
 import { loadStateDict } from '../../nn/state';
 import { parseSafetensors, tensorsFromFile, tensorsToSafetensors } from '../../io/safetensors';
 
@@ -40,14 +40,15 @@ export class DigitMLP extends PretrainedModel {
   readonly requiredInputs: readonly InputName[] = ['pixel_values'];
   readonly config: DigitMlpConfig & RawConfig;
 
-  constructor(rawConfig: RawConfig, seed = 0) {
+  constructor(rawConfig: RawConfig, seed = 0, opts: InitOptions = {}) {
     super();
     const config = parseDigitMlpConfig(rawConfig, 'config.json');
     this.config = config;
     const d = config.num_channels * config.image_size * config.image_size;
-    this.registerModule('fc1', new Linear(d, config.hidden_size, { seed: deriveSeed(seed, 1) }));
-    this.registerModule('fc2', new Linear(config.hidden_size, config.hidden_size, { seed: deriveSeed(seed, 2) }));
-    this.registerModule('classifier', new Linear(config.hidden_size, config.num_labels, { seed: deriveSeed(seed, 3) }));
+    const init = opts.init;
+    this.registerModule('fc1', new Linear(d, config.hidden_size, { seed: deriveSeed(seed, 1), init }));
+    this.registerModule('fc2', new Linear(config.hidden_size, config.hidden_size, { seed: deriveSeed(seed, 2), init }));
+    this.registerModule('classifier', new Linear(config.hidden_size, config.num_labels, { seed: deriveSeed(seed, 3), init }));
   }
 
   private layer(name: string): Layer {

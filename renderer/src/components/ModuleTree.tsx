@@ -1,12 +1,13 @@
 // The module-tree picker: virtualized (only rows in view are in the DOM), folded repeats,
 // search and type filter, checkboxes that write target_modules, per-node validity and
 // parameter count, full keyboard control (ARIA tree with an active descendant).
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { BoftConfig, LayerValidation } from '../api';
 import { verdictFor } from '../lib/patterns';
-import { displayLabel, filterHits, flatten, type FlatRow, type ViewNode } from '../lib/tree';
+import { displayLabel, type FlatRow, type ViewNode } from '../lib/tree';
+import { countsIndex, filterIndex, rowAt, treeIndex, visibleRows, type FilterState, type TreeIndex } from '../lib/tree-index';
 import { nodeValidity } from '../store/selectors';
-import { adaptablePathsUnder, checkCounts, typeCounts, type CheckCount } from './tree-model';
+import { adaptablePathsUnder, typeCounts } from './tree-model';
 import { fmtInt } from './fields';
 
 export const ROW_HEIGHT = 26;
@@ -51,25 +52,40 @@ function Validity({ node, config, service }: { node: ViewNode; config: BoftConfi
   switch (v.kind) {
     case 'na': return null;
     case 'ok':
-      return <span className="validity ok" title={`block size ${v.blockSize} × ${v.blockNum} blocks`}>b={v.blockSize}×{v.blockNum} · {fmtInt(v.params)} params</span>;
+      // One text node per span (template strings): fewer DOM nodes for every row mounted.
+      return <span className="validity ok" title={`block size ${v.blockSize} × ${v.blockNum} blocks`}>{`b=${v.blockSize}×${v.blockNum} · ${fmtInt(v.params)} params`}</span>;
     case 'invalid':
-      return <span className="validity bad" title={v.reason}>✕ {v.reason}{v.suggestions.length > 0 ? `; try ${v.suggestions.join(' or ')}` : ''}</span>;
+      return <span className="validity bad" title={v.reason}>{`✕ ${v.reason}${v.suggestions.length > 0 ? `; try ${v.suggestions.join(' or ')}` : ''}`}</span>;
   }
 }
 
-function Row(p: { row: FlatRow; top: number; count: CheckCount | undefined; active: boolean; props: TreeProps }) {
+/** What a row does, read through a ref so that memoized rows never hold stale callbacks. */
+interface RowActions {
+  focus(key: string): void;
+  toggleExpanded(key: string): void;
+  setTargeted(paths: string[], on: boolean): void;
+}
+
+interface RowProps { row: FlatRow; top: number; on: number; total: number; active: boolean; config: BoftConfig; service: LayerValidation | undefined; actions: RowActions }
+
+// Rows re-render only when what they show changes: a scroll mounts the rows that came into
+// view and leaves the others alone, whatever else the panel re-renders for.
+const sameRow = (a: RowProps, b: RowProps): boolean =>
+  a.row.node === b.row.node && a.row.expanded === b.row.expanded && a.row.depth === b.row.depth && a.top === b.top &&
+  a.on === b.on && a.total === b.total && a.active === b.active && a.config === b.config && a.service === b.service && a.actions === b.actions;
+
+const Row = memo(function Row(p: RowProps) {
   const { node, depth, expanded, hasChildren, parent } = p.row;
-  const c = p.count ?? { on: 0, total: 0 };
-  const state = c.total === 0 ? 'none' : c.on === 0 ? 'off' : c.on === c.total ? 'on' : 'mixed';
-  const toggle = (): void => p.props.onSetTargeted(adaptablePathsUnder(node), state !== 'on');
+  const state = p.total === 0 ? 'none' : p.on === 0 ? 'off' : p.on === p.total ? 'on' : 'mixed';
+  const toggle = (): void => p.actions.setTargeted(adaptablePathsUnder(node), state !== 'on');
   return (
     <div
       id={rowId(node.key)} role="treeitem" aria-level={depth + 1} aria-expanded={hasChildren ? expanded : undefined}
       aria-selected={p.active} aria-checked={state === 'none' ? undefined : state === 'mixed' ? 'mixed' : state === 'on'}
       className={`tree-row${p.active ? ' active' : ''}`} style={{ top: p.top, paddingLeft: 6 + depth * 16 }}
-      data-key={node.key} data-testid={`tree-row-${node.paths[0] || 'root'}`} onClick={() => p.props.onFocus(node.key)}
+      data-key={node.key} data-testid={`tree-row-${node.paths[0] || 'root'}`} onClick={() => p.actions.focus(node.key)}
     >
-      <button type="button" tabIndex={-1} className="caret" aria-label={expanded ? 'collapse' : 'expand'} disabled={!hasChildren} onClick={() => p.props.onToggleExpanded(node.key)}>
+      <button type="button" tabIndex={-1} className="caret" aria-label={expanded ? 'collapse' : 'expand'} disabled={!hasChildren} onClick={() => p.actions.toggleExpanded(node.key)}>
         {hasChildren ? (expanded ? '▾' : '▸') : ''}
       </button>
       {state !== 'none' ? (
@@ -80,22 +96,30 @@ function Row(p: { row: FlatRow; top: number; count: CheckCount | undefined; acti
       ) : <span className="check-spacer" />}
       <span className="label">{displayLabel(node, parent)}</span>
       <span className="type">{node.type}</span>
-      {node.inFeatures !== undefined ? <span className="dims">{node.inFeatures}→{node.outFeatures}</span> : null}
-      {node.paths.length > 1 && state !== 'none' ? <span className="count">{c.on}/{c.total}</span> : null}
-      <Badges node={node} config={p.props.config} />
-      <Validity node={node} config={p.props.config} service={p.props.serviceLayers.get(node.paths[0])} />
+      {node.inFeatures !== undefined ? <span className="dims">{`${node.inFeatures}→${node.outFeatures ?? ''}`}</span> : null}
+      {node.paths.length > 1 && state !== 'none' ? <span className="count">{`${p.on}/${p.total}`}</span> : null}
+      <Badges node={node} config={p.config} />
+      <Validity node={node} config={p.config} service={p.service} />
     </div>
   );
+}, sameRow);
+
+/** The visible rows as the keyboard handler needs them, without materializing all of them. */
+interface RowList {
+  length: number;
+  at(r: number): FlatRow;
+  /** Row of the node's parent, or −1. */
+  parentOf(r: number): number;
 }
 
-function useKeys(rows: FlatRow[], index: number, props: TreeProps, scrollTo: (i: number) => void) {
+function useKeys(rows: RowList, index: number, props: TreeProps, scrollTo: (i: number) => void) {
   return (e: KeyboardEvent<HTMLDivElement>): void => {
     const move = (i: number): void => {
       const j = Math.max(0, Math.min(rows.length - 1, i));
-      if (rows[j]) props.onFocus(rows[j].node.key);
+      if (j < rows.length) props.onFocus(rows.at(j).node.key);
       scrollTo(j);
     };
-    const row = rows[index];
+    const row = index < rows.length ? rows.at(index) : undefined;
     const keyMap: Record<string, () => void> = {
       ArrowDown: () => move(index + 1),
       ArrowUp: () => move(index - 1),
@@ -106,7 +130,7 @@ function useKeys(rows: FlatRow[], index: number, props: TreeProps, scrollTo: (i:
       ArrowRight: () => (row && row.hasChildren && !row.expanded ? props.onToggleExpanded(row.node.key, true) : move(index + 1)),
       ArrowLeft: () => {
         if (row && row.expanded && row.hasChildren) return props.onToggleExpanded(row.node.key, false);
-        const parentIndex = rows.findIndex((r) => r.node === row?.parent);
+        const parentIndex = row ? rows.parentOf(index) : -1;
         if (parentIndex >= 0) move(parentIndex);
       },
       Enter: () => row && row.hasChildren && props.onToggleExpanded(row.node.key),
@@ -123,14 +147,50 @@ function useKeys(rows: FlatRow[], index: number, props: TreeProps, scrollTo: (i:
   };
 }
 
+/** Filter, visible rows and counts, each recomputed only when its inputs change. */
+function useTreeView(props: TreeProps) {
+  const ix = useMemo(() => treeIndex(props.root), [props.root]);
+  const lastFilter = useRef<{ ix: TreeIndex; state: FilterState | null } | null>(null);
+  // By content: a parent that passes an equal new Set each render must not refilter the tree.
+  const typesKey = [...props.typeFilter].sort().join('\n');
+  const filter = useMemo(() => {
+    const prev = lastFilter.current?.ix === ix ? lastFilter.current.state : null;
+    const state = filterIndex(ix, { query: props.query, types: new Set(typesKey === '' ? [] : typesKey.split('\n')) }, prev);
+    lastFilter.current = { ix, state };
+    return state;
+  }, [ix, props.query, typesKey]);
+  const visible = useMemo(() => visibleRows(ix, props.expanded, filter), [ix, props.expanded, filter]);
+  const rows = useMemo<RowList>(() => ({
+    length: visible.length,
+    at: (r) => rowAt(ix, visible, r),
+    parentOf: (r) => {
+      const p = ix.parent[visible.order[r]];
+      return p >= 0 ? visible.at[p] : -1;
+    },
+  }), [ix, visible]);
+  const counts = useMemo(() => countsIndex(ix, props.config), [ix, props.config]);
+  const types = useMemo(() => typeCounts(props.root), [props.root]);
+  const focused = props.focusedKey === null ? undefined : ix.byKey.get(props.focusedKey);
+  const index = Math.max(0, focused === undefined ? -1 : visible.at[focused]);
+  return { filter, visible, rows, counts, types, index };
+}
+
+/** Stable callbacks for memoized rows that always call the latest props. */
+function useRowActions(props: TreeProps): RowActions {
+  const latest = useRef(props);
+  latest.current = props;
+  return useMemo<RowActions>(() => ({
+    focus: (key) => latest.current.onFocus(key),
+    toggleExpanded: (key) => latest.current.onToggleExpanded(key),
+    setTargeted: (paths, on) => latest.current.onSetTargeted(paths, on),
+  }), []);
+}
+
 export function ModuleTree(props: TreeProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const hits = useMemo(() => filterHits(props.root, { query: props.query, types: props.typeFilter }), [props.root, props.query, props.typeFilter]);
-  const rows = useMemo(() => flatten(props.root, props.expanded, hits), [props.root, props.expanded, hits]);
-  const counts = useMemo(() => checkCounts(props.root, props.config), [props.root, props.config]);
-  const types = useMemo(() => typeCounts(props.root), [props.root]);
-  const index = Math.max(0, rows.findIndex((r) => r.node.key === props.focusedKey));
+  const { filter, visible, rows, counts, types, index } = useTreeView(props);
+  const actions = useRowActions(props);
   const scrollTo = (i: number): void => {
     const el = scroller.current;
     if (!el) return;
@@ -140,7 +200,18 @@ export function ModuleTree(props: TreeProps) {
   const onKey = useKeys(rows, index, props, scrollTo);
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(rows.length, Math.ceil((scrollTop + props.height) / ROW_HEIGHT) + OVERSCAN);
-  const active = rows[index];
+  const active = index < rows.length ? rows.at(index) : undefined;
+  const shown: ReactNode[] = [];
+  for (let r = first; r < last; r++) {
+    const row = rows.at(r);
+    const i = visible.order[r];
+    shown.push(
+      <Row
+        key={row.node.key} row={row} top={r * ROW_HEIGHT} on={counts.on[i]} total={counts.total[i]} active={r === index}
+        config={props.config} service={props.serviceLayers.get(row.node.paths[0])} actions={actions}
+      />,
+    );
+  }
   return (
     <section className="tree-panel" aria-label="Module tree">
       <div className="tree-tools">
@@ -160,12 +231,10 @@ export function ModuleTree(props: TreeProps) {
         onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} onKeyDown={onKey}
       >
         <div style={{ height: rows.length * ROW_HEIGHT, position: 'relative' }}>
-          {rows.slice(first, last).map((r, i) => (
-            <Row key={r.node.key} row={r} top={(first + i) * ROW_HEIGHT} count={counts.get(r.node.key)} active={r === active} props={props} />
-          ))}
+          {shown}
         </div>
       </div>
-      <div className="tree-status" aria-live="polite">{rows.length} rows shown{hits ? ' (filtered)' : ''}</div>
+      <div className="tree-status" aria-live="polite">{rows.length} rows shown{filter ? ' (filtered)' : ''}</div>
     </section>
   );
 }

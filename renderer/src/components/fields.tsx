@@ -88,7 +88,9 @@ export function SelectField<T extends string>(p: Common & { value: T; options: r
   );
 }
 
-export const fmtInt = (n: number): string => n.toLocaleString('en-US');
+// One formatter for all: toLocaleString builds a new one per call, which a scrolling tree feels.
+const intFormat = new Intl.NumberFormat('en-US');
+export const fmtInt = (n: number): string => intFormat.format(n);
 
 export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;

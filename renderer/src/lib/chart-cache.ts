@@ -18,31 +18,33 @@ export class DenseColumn {
   readonly out: (number | null)[] = [];
   private key = '';
   private acc = 0;
-  private t = 0;
+  /** w^t, kept as a running product: Math.pow per point was the cost of a 100k catch-up. */
+  private wt = 1;
 
   update(src: ArrayLike<number | null>, s: ColumnSettings): (number | null)[] {
     const key = `${s.smooth}|${s.log}`;
     if (key !== this.key || src.length < this.out.length) this.reset(key);
     const w = s.smooth;
-    for (let i = this.out.length; i < src.length; i++) {
+    const out = this.out;
+    for (let i = out.length; i < src.length; i++) {
       const v = src[i];
       if (v === null || Number.isNaN(v) || w <= 0) {
-        this.out.push(clean(v, s.log));
+        out.push(clean(v, s.log));
         continue;
       }
       // Debiased EMA, as smoothEma in series.ts computes it in one pass.
-      this.t++;
+      this.wt *= w;
       this.acc = w * this.acc + (1 - w) * v;
-      this.out.push(clean(this.acc / (1 - w ** this.t), s.log));
+      out.push(clean(this.acc / (1 - this.wt), s.log));
     }
-    return this.out;
+    return out;
   }
 
   private reset(key: string): void {
     this.key = key;
     this.out.length = 0;
     this.acc = 0;
-    this.t = 0;
+    this.wt = 1;
   }
 }
 

@@ -8,13 +8,27 @@ export type MatchVerdict = 'target' | 'excluded' | 'saved' | 'layer-filtered' | 
 
 export type TargetSpec = Pick<BoftConfig, 'target_modules' | 'exclude_modules' | 'modules_to_save' | 'layers_to_transform' | 'layers_pattern'>;
 
+// verdictFor runs once per module per config change (10k times on a big tree): compile each
+// pattern once. The regexes have no g/y flag, so test() keeps no state between calls.
+const compiled = new Map<string, RegExp | null>();
+
+function memoRegex(key: string, make: () => RegExp | null): RegExp | null {
+  if (compiled.has(key)) return compiled.get(key) ?? null;
+  if (compiled.size > 500) compiled.clear();
+  const re = make();
+  compiled.set(key, re);
+  return re;
+}
+
 /** Compiles a Python-style pattern for a full match; null when the regex is invalid. */
 export function fullMatcher(pattern: string): RegExp | null {
-  try {
-    return new RegExp(`^(?:${pattern})$`);
-  } catch {
-    return null;
-  }
+  return memoRegex(`full\0${pattern}`, () => {
+    try {
+      return new RegExp(`^(?:${pattern})$`);
+    } catch {
+      return null;
+    }
+  });
 }
 
 function listMatches(path: string, keys: string[]): boolean {
@@ -53,11 +67,14 @@ export function layerIndexOf(path: string, layersPattern: string[] | string | nu
 
 function savedMatcher(name: string): RegExp {
   // PEFT interpolates modules_to_save entries as regex; an invalid one is taken literally.
-  try {
-    return new RegExp(`^(?:|.*\\.)${name}(?:$|\\..*)`);
-  } catch {
-    return new RegExp(`^(?:|.*\\.)${escapeRe(name)}(?:$|\\..*)`);
-  }
+  const re = memoRegex(`saved\0${name}`, () => {
+    try {
+      return new RegExp(`^(?:|.*\\.)${name}(?:$|\\..*)`);
+    } catch {
+      return new RegExp(`^(?:|.*\\.)${escapeRe(name)}(?:$|\\..*)`);
+    }
+  });
+  return re as RegExp;
 }
 
 function usesLayerIndexes(ltt: number[] | number | null): ltt is number[] | number {

@@ -3,6 +3,7 @@
 // children are templates standing for the same module in every member. A view node carries
 // every real path it stands for, so one edit applies to all of them.
 import type { ModuleRow } from '../api';
+import { treeIndex } from './tree-index';
 
 interface RawNode {
   name: string;
@@ -106,7 +107,10 @@ function toView(parallel: RawNode[], key: string, label: string, fold?: ViewNode
 export function buildViewTree(rows: readonly ModuleRow[]): ViewNode {
   const raw = buildRaw(rows);
   sign(raw, new Map());
-  return toView([raw], 'root', 'model');
+  const root = toView([raw], 'root', 'model');
+  // Index it now, once per model opened, rather than in the picker's first render.
+  treeIndex(root);
+  return root;
 }
 
 /** Labels a fold by its parent name too (`layers.0–31 ×32`), as the picker shows it. */
