@@ -121,6 +121,14 @@ function tableRow(r: Result): string {
   return `| ${r.d} | ${r.T} | ${r.b} | ${r.m} | ${r.backend} | ${r.base_fwd_ms} | ${r.base_fwdbwd_ms} | ${r.boft_fwd_ms} | ${r.boft_fwdbwd_ms} | **${r.ratio_fwdbwd}** | ${peft} |`;
 }
 
+/** Counts the cases that meet issue 2's two targets, from this run's ratios. */
+function targetSummary(results: Result[]): string {
+  const strict = results.filter((r) => r.T === 2048 && r.m <= 2);
+  const okStrict = strict.filter((r) => r.ratio_fwdbwd <= 1.3).length;
+  const okAll = results.filter((r) => r.ratio_fwdbwd <= 2).length;
+  return `Targets in this run: ≤ 1.3 (T = 2048, m ≤ 2) met in ${okStrict} of ${strict.length} cases; ≤ 2 met in ${okAll} of ${results.length} cases.`;
+}
+
 function section(results: Result[], args: Args, load: number): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return [
@@ -132,6 +140,9 @@ function section(results: Result[], args: Args, load: number): string {
     '(init_weights=false), forward + gradient w.r.t. the input, boft_R and boft_s. Process CPU time in ms (the machine is shared), median of',
     `${args.reps} interleaved reps after a warm-up. Ratio = BOFT fwd+bwd ÷ base fwd+bwd, same run. Targets: ≤ 1.3 for m ≤ 2 at T = 2048, ≤ 2 everywhere.`,
     'PEFT columns: PEFT 0.21 / torch 2.13 CPU, 2 threads, from the reference notes (m > 1 through a pure-torch stand-in for its CUDA extension).',
+    '',
+    `Rotation path: \`${args.path}\`${args.path === 'auto' ? ' (the layer\'s default rule, core/boft/layer.ts)' : ''}; the base weight is frozen, as BOFTModel leaves it.`,
+    targetSummary(results),
     '',
     '| d | T | b | m | backend | base fwd | base fwd+bwd | BOFT fwd | BOFT fwd+bwd | ratio | PEFT fwd | PEFT fwd+bwd | PEFT ratio |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',

@@ -21,12 +21,15 @@ import type { AdaptableType } from './geometry';
 import { ParameterDict, assertAdapterName } from './param-dict';
 
 /**
- * Where the rotation is applied; both are exact. 'activation': x·M, cost T·d·b·m.
- * 'weight': W·Mᵀ, cost out·d·b·m, plus a dW' = dyᵀx product in training. 'auto' picks
- * 'weight' iff T > out. Measured side by side on wasm (core/bench/boft-paths.ts, d=768,
- * fwd+bwd, 3 runs on a loaded 2-core machine, 2026-11-29): activation ÷ weight time was
- * 0.63–0.78 at T=64/out=768, 0.72–0.86 at T=256/out=768, 0.82–0.93 at T=256/out=3072;
- * weight ÷ activation was 0.58–0.95 at T=2048/out=768 and 0.63–0.78 at T=1024/out=64.
+ * Where the rotation is applied; both are exact. 'activation': x·M, cost T·d·b·m in about
+ * 4m + 4 memory-bound [T, d] passes. 'weight': W·Mᵀ, cost out·d·b·m, plus a third [T, out, d]
+ * matMul (dW' = dyᵀx) in training. 'auto' picks 'activation' iff T ≤ out or out ≥ 100·(M + 1),
+ * M = the active adapters' factor count: on wasm one [T, d] pass costs about what 25 MACs per
+ * element of a matMul do, so the extra matMul (out MACs per element) loses once out exceeds
+ * ~25·(4M + 4). Measured side by side at d = out = 768 on wasm (bench:core --path, 2026-11-29,
+ * loaded machine): activation 1.14–1.82× the frozen base vs weight 1.53–2.56× at T = 2048,
+ * 1.15–2.11× vs 1.6–3.76× at T = 256; at out = 64, T = 1024 the weight path was faster
+ * (core/bench/boft-paths.ts).
  */
 export type RotationPath = 'auto' | 'activation' | 'weight';
 
@@ -229,7 +232,8 @@ export abstract class BOFTLayer extends Layer {
   private useActivationPath(x: tf.Tensor): boolean {
     if (!this.activationPathSupported) return false;
     if (this.rotationPath !== 'auto') return this.rotationPath === 'activation';
-    return x.size / this.rotatedDim <= this.outFeatures;
+    const factors = this.activeAdapters.reduce((n, a) => n + (this.states.get(a)?.geometry.m ?? 0), 0);
+    return x.size / this.rotatedDim <= this.outFeatures || this.outFeatures >= 100 * (factors + 1);
   }
 
   private forwardWeight(x: tf.Tensor, active: string[]): tf.Tensor {

@@ -112,7 +112,7 @@ describe('matMulFrozenWeight', () => {
     });
     expect(relMaxErr(y, matmul64(x, transpose64(w, out, d), T, d, out))).toBeLessThan(1e-6);
     expect(relMaxErr(dx, matmul64(G, w, T, out, d))).toBeLessThan(1e-6);
-    const wv = tf.variable(tf.ones([out, d]), false);
+    const wv = tf.variable(tf.ones([out, d]) as tf.Tensor2D, false);
     const xv = tf.ones([T, d]) as tf.Tensor2D;
     expect(() => tf.variableGrads(() => tf.sum(matMulFrozenWeight(xv, wv)) as tf.Scalar, [wv])).toThrow();
     expect(() => matMulFrozenWeight(xv, tf.ones([d, out]) as tf.Tensor2D)).toThrow(/must be \[T, d\] and \[out, d\]/);
