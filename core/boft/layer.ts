@@ -252,7 +252,8 @@ export abstract class BOFTLayer extends Layer {
     // scaleColumns: a broadcasting tf.mul/add and their axis-0 sums are ~10× slower on wasm;
     // with the bias it is one fused op.
     const s = this.scaleColumn(active).reshape([this.outFeatures]) as tf.Tensor1D;
-    const out = scaleColumns(y.reshape([-1, this.outFeatures]) as tf.Tensor2D, s, this.baseBias() as tf.Tensor1D | undefined);
+    const bias = this.baseBias();
+    const out = scaleColumns(y.reshape([-1, this.outFeatures]) as tf.Tensor2D, s, bias as tf.Tensor1D | undefined, bias !== undefined && !bias.trainable);
     return out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
   }
 

@@ -26,7 +26,7 @@ describe('scaleColumns', () => {
     expect(relMaxErr(ds, refDs)).toBeLessThan(1e-6);
   });
 
-  it('with a bias: y ⊙ s + bias, gradients w.r.t. y, s and bias equal the float64 formulas', () => {
+  it('with a bias (trainable or frozen): y ⊙ s + bias, gradients w.r.t. y, s and bias equal the float64 formulas', () => {
     const [T, n] = [29, 5];
     const y = f32(randn64(T * n, 4));
     const s = f32(randn64(n, 5));
@@ -52,6 +52,15 @@ describe('scaleColumns', () => {
     expect(relMaxErr(dy, refDy)).toBeLessThan(1e-7);
     expect(relMaxErr(ds, refDs)).toBeLessThan(1e-6);
     expect(relMaxErr(db, refDb)).toBeLessThan(1e-6);
+    const [outF, dyF, dsF] = scoped(() => {
+      const yt = tf.tensor2d(Float32Array.from(y), [T, n]);
+      const st = tf.tensor1d(Float32Array.from(s));
+      const bt = tf.tensor1d(Float32Array.from(bias));
+      const Gt = tf.tensor2d(Float32Array.from(G), [T, n]);
+      const fn = (a: tf.Tensor, b: tf.Tensor): tf.Scalar => tf.sum(tf.mul(Gt, scaleColumns(a as tf.Tensor2D, b as tf.Tensor1D, bt, true)));
+      return [t64(scaleColumns(yt, st, bt, true)), ...tf.grads(fn)([yt, st]).map(t64)];
+    });
+    expect([relMaxErr(outF, refOut) < 1e-6, relMaxErr(dyF, refDy) < 1e-7, relMaxErr(dsF, refDs) < 1e-6]).toEqual([true, true, true]);
     const bad = (): unknown => scaleColumns(tf.ones([4, 3]) as tf.Tensor2D, tf.ones([3]) as tf.Tensor1D, tf.ones([2]) as tf.Tensor1D);
     expect(bad).toThrow(/and bias \[2\]/);
   });

@@ -34,18 +34,21 @@ function scaleGrads(dy: tf.Tensor, y: tf.Tensor, s: tf.Tensor): [tf.Tensor, tf.T
 }
 
 /**
- * y: [T, n], s: [n], bias?: [n] -> y ⊙ s (+ bias, unscaled). Differentiable w.r.t. y, s and
- * bias. With a bias the forward is one fused depthwise op, and the bias gradient Σ_t dy is a
- * flag-free [1, T] @ [T, n] matMul (tf.sum over axis 0 is ~10× slower on wasm).
+ * y: [T, n], s: [n], bias?: [n] -> y ⊙ s (+ bias, unscaled). Differentiable w.r.t. y, s and,
+ * unless `biasFrozen`, bias. With a bias the forward is one fused depthwise op, and the bias
+ * gradient Σ_t dy is a flag-free [1, T] @ [T, n] matMul (tf.sum over axis 0 is ~10× slower on
+ * wasm). A frozen bias (trainable = false) gets no gradient, so that product is skipped.
  */
-export function scaleColumns(y: tf.Tensor2D, s: tf.Tensor1D, bias?: tf.Tensor1D): tf.Tensor2D {
+export function scaleColumns(y: tf.Tensor2D, s: tf.Tensor1D, bias?: tf.Tensor1D, biasFrozen = false): tf.Tensor2D {
   checkShapes(y, s, bias);
   const [T, n] = y.shape;
-  if (!bias) {
+  if (!bias || biasFrozen) {
     const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [ys, ss, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
       save([ys, ss]);
-      const value = tf.reshape(tf.depthwiseConv2d(asImage(ys), pointFilter(ss), 1, 'valid'), [T, n]);
+      const [image, filter] = [asImage(ys), pointFilter(ss)];
+      const out = bias ? tf.fused.depthwiseConv2d({ x: image, filter, strides: 1, pad: 'valid', bias }) : tf.depthwiseConv2d(image, filter, 1, 'valid');
+      const value = tf.reshape(out, [T, n]);
       return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => scaleGrads(dy, saved[0], saved[1]) };
     });
     return f(y, s) as tf.Tensor2D;
