@@ -1,10 +1,11 @@
 // Cayley map of BOFT blocks, Q = (I − S)(I + S)^-1 with S = ½(R − Rᵀ), exact (a solve,
 // not a series). tfjs has no solve, so the forward is done in one of two ways, both inside
 // a tf.customGrad so no autograd tape runs through the elimination:
-//  - 'host': read the blocks back and solve in float64 JS. Cheapest and most accurate on
-//    cpu/wasm, where dataSync is only a copy.
+//  - 'host': read the blocks back and invert I + S in float64 JS (Q = 2(I + S)^-1 − I).
+//    Cheapest and most accurate on cpu/wasm, where dataSync is only a copy. Its backward
+//    reuses the float64 inverse, also on the host.
 //  - 'device': batched Gauss–Jordan in tf ops, for GPU backends where a read-back stalls.
-// The backward is analytic and shared: with G = dL/dQ,
+// The backward is analytic: with G = dL/dQ,
 //   dL/dS = −½ (I + Qᵀ) G (I + Qᵀ),   dL/dR = ½ (dL/dS − (dL/dS)ᵀ).
 // (From dQ = −(I + Q) dS (I + S)^-1 and (I + S)^-1 = ½ (I + Q); checked by finite
 // differences in cayley.test.ts.)
@@ -41,8 +42,14 @@ export function cayley(R: tf.Tensor3D, opts: CayleyOptions = {}): tf.Tensor3D {
   const path = opts.path ?? defaultCayleyPath();
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const raw = args[0] as tf.Tensor3D;
+    if (path === 'host') {
+      // The float64 inverse stays in this closure for the backward: no re-read of Q, no refactorization.
+      const [N, b] = raw.shape;
+      const X = invertIPlusSHost(raw.dataSync(), N, b);
+      return { value: tf.tensor3d(qFromInverse(X, b), [N, b, b]), gradFunc: (dy: tf.Tensor) => cayleyGradHost(dy, X, N, b) };
+    }
     const save = args[1] as tf.GradSaveFunc;
-    const Q = path === 'host' ? cayleyHost(raw) : cayleyDevice(raw);
+    const Q = cayleyDevice(raw);
     save([Q]);
     return { value: Q, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => cayleyGrad(dy as tf.Tensor3D, saved[0] as tf.Tensor3D) };
   });
@@ -59,63 +66,126 @@ export function cayleyGrad(G: tf.Tensor3D, Q: tf.Tensor3D): tf.Tensor3D {
   });
 }
 
-/** Float64 solve per block, on the host. R: [N, b, b] -> Q: [N, b, b]. */
-function cayleyHost(R: tf.Tensor3D): tf.Tensor3D {
-  const [N, b] = R.shape;
-  const raw = R.dataSync();
-  const out = new Float32Array(N * b * b);
-  const work = new Float64Array(2 * b * b);
-  for (let n = 0; n < N; n++) cayleyBlockInto(raw, n * b * b, b, work, out);
+/**
+ * raw: [N, b, b] -> X = (I + S)^-1 per block, float64 [N, b, b]. Since (I − S) and
+ * (I + S)^-1 commute, Q = (I − S)(I + S)^-1 = 2X − I: one inversion instead of a solve
+ * with b right-hand sides.
+ */
+export function invertIPlusSHost(raw: ArrayLike<number>, N: number, b: number): Float64Array {
+  const bb = b * b;
+  const X = new Float64Array(N * bb);
+  for (let o = 0; o < N * bb; o += bb) {
+    for (let i = 0; i < b; i++) {
+      for (let j = 0; j < b; j++) X[o + i * b + j] = (i === j ? 1 : 0) + 0.5 * (raw[o + i * b + j] - raw[o + j * b + i]);
+    }
+    invertInPlace(X, o, b);
+  }
+  return X;
+}
+
+/**
+ * In-place Gauss–Jordan inverse of the block at `o`, without pivoting: I + S has symmetric
+ * part I and every Schur complement has symmetric part ⪰ I, so each pivot is ≥ 1.
+ */
+function invertInPlace(a: Float64Array, o: number, b: number): void {
+  for (let k = 0; k < b; k++) {
+    const rk = o + k * b;
+    const inv = 1 / a[rk + k];
+    a[rk + k] = 1;
+    for (let j = 0; j < b; j++) a[rk + j] *= inv;
+    for (let i = 0; i < b; i++) {
+      const ri = o + i * b;
+      const f = a[ri + k];
+      if (i === k || f === 0) continue;
+      a[ri + k] = 0;
+      for (let j = 0; j < b; j++) a[ri + j] -= f * a[rk + j];
+    }
+  }
+}
+
+/** X: [N, b, b] float64 inverses -> Q = 2X − I as fp32. */
+function qFromInverse(X: Float64Array, b: number): Float32Array {
+  const Q = new Float32Array(X.length);
+  for (let n = 0; n < X.length; n++) Q[n] = 2 * X[n];
+  for (let o = 0; o < X.length; o += b * b) for (let i = 0; i < b; i++) Q[o + i * b + i] = 2 * X[o + i * b + i] - 1;
+  return Q;
+}
+
+/**
+ * dy: [N, b, b] = dL/dQ, X = (I + S)^-1 from the forward -> dL/dR. With I + Qᵀ = 2Xᵀ the
+ * analytic backward becomes dL/dS = −2 M, M = Xᵀ G Xᵀ, and its skew part is dL/dR = Mᵀ − M.
+ */
+function cayleyGradHost(dy: tf.Tensor, X: Float64Array, N: number, b: number): tf.Tensor3D {
+  const G = Float64Array.from(dy.dataSync()); // one monomorphic element type for the hot loops
+  const bb = b * b;
+  const P = new Float64Array(bb);
+  const M = new Float64Array(bb);
+  const out = new Float32Array(N * bb);
+  for (let o = 0; o < N * bb; o += bb) {
+    xtGxtInto(G, X, o, b, P, M);
+    for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) out[o + i * b + j] = M[j * b + i] - M[i * b + j];
+  }
   return tf.tensor3d(out, [N, b, b]);
 }
 
 /**
- * One block: solve (I − S) X = (I + S) by Gaussian elimination with partial pivoting;
- * X = (I − S)^-1 (I + S) = Qᵀ, so Q is written transposed. `work`: [2, b, b] scratch.
+ * M = Xᵀ G Xᵀ for the block at `o`, via P = G Xᵀ ([b, b] scratch). Four columns (then four
+ * terms) at a time share each load, which about halves the time of the plain triple loop.
  */
-export function cayleyBlockInto(raw: ArrayLike<number>, off: number, b: number, work: Float64Array, out: Float32Array): void {
-  const bb = b * b;
+function xtGxtInto(G: Float64Array, X: Float64Array, o: number, b: number, P: Float64Array, M: Float64Array): void {
+  const b4 = b - (b % 4);
   for (let i = 0; i < b; i++) {
-    for (let j = 0; j < b; j++) {
-      const s = 0.5 * (raw[off + i * b + j] - raw[off + j * b + i]);
-      const id = i === j ? 1 : 0;
-      work[i * b + j] = id - s; // A = I − S
-      work[bb + i * b + j] = id + s; // right-hand sides
+    const gi = o + i * b;
+    for (let j = 0; j < b4; j += 4) {
+      const x0 = o + j * b;
+      const x1 = x0 + b;
+      const x2 = x1 + b;
+      const x3 = x2 + b;
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      for (let t = 0; t < b; t++) {
+        const g = G[gi + t];
+        a0 += g * X[x0 + t];
+        a1 += g * X[x1 + t];
+        a2 += g * X[x2 + t];
+        a3 += g * X[x3 + t];
+      }
+      const p = i * b + j;
+      P[p] = a0;
+      P[p + 1] = a1;
+      P[p + 2] = a2;
+      P[p + 3] = a3;
+    }
+    for (let j = b4; j < b; j++) {
+      let v = 0;
+      for (let t = 0; t < b; t++) v += G[gi + t] * X[o + j * b + t];
+      P[i * b + j] = v;
     }
   }
-  for (let c = 0; c < b; c++) eliminateColumn(work, b, c);
-  backSubstitute(work, b);
-  for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) out[off + j * b + i] = work[bb + i * b + j];
+  for (let i = 0; i < b; i++) xtRowInto(X, o, b, b4, i, P, M);
 }
 
-function eliminateColumn(w: Float64Array, b: number, c: number): void {
-  const bb = b * b;
-  let p = c;
-  for (let r = c + 1; r < b; r++) if (Math.abs(w[r * b + c]) > Math.abs(w[p * b + c])) p = r;
-  if (p !== c) {
-    for (let j = 0; j < b; j++) {
-      [w[c * b + j], w[p * b + j]] = [w[p * b + j], w[c * b + j]];
-      [w[bb + c * b + j], w[bb + p * b + j]] = [w[bb + p * b + j], w[bb + c * b + j]];
-    }
+/** Row i of M = Xᵀ P: Σ_t X[t, i] P[t, :], four t at a time. */
+function xtRowInto(X: Float64Array, o: number, b: number, b4: number, i: number, P: Float64Array, M: Float64Array): void {
+  const mi = i * b;
+  M.fill(0, mi, mi + b);
+  for (let t = 0; t < b4; t += 4) {
+    const c = o + t * b + i;
+    const c0 = X[c];
+    const c1 = X[c + b];
+    const c2 = X[c + 2 * b];
+    const c3 = X[c + 3 * b];
+    const p0 = t * b;
+    const p1 = p0 + b;
+    const p2 = p1 + b;
+    const p3 = p2 + b;
+    for (let j = 0; j < b; j++) M[mi + j] += c0 * P[p0 + j] + c1 * P[p1 + j] + c2 * P[p2 + j] + c3 * P[p3 + j];
   }
-  const piv = w[c * b + c];
-  for (let r = c + 1; r < b; r++) {
-    const f = w[r * b + c] / piv;
-    if (f === 0) continue;
-    for (let j = c; j < b; j++) w[r * b + j] -= f * w[c * b + j];
-    for (let j = 0; j < b; j++) w[bb + r * b + j] -= f * w[bb + c * b + j];
-  }
-}
-
-function backSubstitute(w: Float64Array, b: number): void {
-  const bb = b * b;
-  for (let r = b - 1; r >= 0; r--) {
-    const piv = w[r * b + r];
-    for (let j = 0; j < b; j++) {
-      let v = w[bb + r * b + j];
-      for (let t = r + 1; t < b; t++) v -= w[r * b + t] * w[bb + t * b + j];
-      w[bb + r * b + j] = v / piv;
-    }
+  for (let t = b4; t < b; t++) {
+    const c = X[o + t * b + i];
+    for (let j = 0; j < b; j++) M[mi + j] += c * P[t * b + j];
   }
 }
 

@@ -7,7 +7,66 @@ export type { Conv2dOptions, PaddingMode } from './conv';
 
 type Save = (tensors: tf.Tensor[]) => void;
 
-/** y = x Wᵀ + b, as torch.nn.functional.linear. x: [..., in], weight: [out, in], bias: [out]. */
+/**
+ * A weight or bias counts as frozen when it is a tf.Variable with trainable = false: it then
+ * gets no gradient (not even under tf.grads), and its dense op differentiates w.r.t. the rest
+ * only. Values are identical either way; only which products the backward runs changes.
+ */
+function isFrozen(t: tf.Tensor | undefined): boolean {
+  return t instanceof tf.Variable && !t.trainable;
+}
+
+type DenseLayout = 'outIn' | 'inOut'; // torch Linear [out, in] / GPT-2 Conv1D [in, out]
+
+/** The stored weight as the right operand of x @ ·: [in, out] (an explicit copy for 'outIn'). */
+const rightOperand = (w: tf.Tensor, layout: DenseLayout): tf.Tensor2D => (layout === 'outIn' ? tf.transpose(w) : w) as tf.Tensor2D;
+
+/** x: [N, in], dy: [N, out] -> dL/dW in the stored layout; flag-free matMuls only. */
+function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D, layout: DenseLayout): tf.Tensor2D {
+  return layout === 'outIn' ? tf.matMul(tf.transpose(dy), x) : tf.matMul(tf.transpose(x), dy);
+}
+
+/** dy: [N, out], w stored -> dL/dx = dy @ W_[out, in]: [N, in]. 'outIn' needs no transpose. */
+function inputGrad(dy: tf.Tensor2D, w: tf.Tensor, layout: DenseLayout): tf.Tensor2D {
+  return tf.matMul(dy, layout === 'outIn' ? (w as tf.Tensor2D) : (tf.transpose(w) as tf.Tensor2D));
+}
+
+/**
+ * x: [N, in] -> x @ W + b: [N, out] as one custom op. On wasm the stock path is slow in three
+ * places, all avoided here: a broadcasting tf.add (the bias rides in the fused matMul), the
+ * bias gradient's tf.sum over axis 0 (here ones [1, N] @ dy, a flag-free matMul), and the
+ * transposes of a frozen [out, in] weight in the backward (dy @ W as stored). Frozen tensors
+ * (isFrozen) are closed over instead of being inputs, so they get no gradient.
+ */
+function denseCore(x: tf.Tensor2D, w: tf.Tensor, bias: tf.Tensor | undefined, layout: DenseLayout): tf.Tensor2D {
+  const wTrain = !isFrozen(w);
+  const bTrain = bias !== undefined && !isFrozen(bias);
+  const inputs = [x, ...(wTrain ? [w] : []), ...(bTrain && bias ? [bias] : [])];
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const xs = args[0] as tf.Tensor2D;
+    const ws = wTrain ? (args[1] as tf.Tensor) : w;
+    const bs = bTrain ? (args[wTrain ? 2 : 1] as tf.Tensor) : bias;
+    save(wTrain ? [xs, ws] : [xs]);
+    const b = rightOperand(ws, layout);
+    const value = bs ? tf.fused.matMul({ a: xs, b, bias: bs }) : tf.matMul(xs, b); // [N, out]
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const d = dy as tf.Tensor2D;
+      const grads: tf.Tensor[] = [inputGrad(d, wTrain ? saved[1] : w, layout)];
+      if (wTrain) grads.push(weightGrad(saved[0] as tf.Tensor2D, d, layout));
+      if (bTrain) grads.push(tf.reshape(tf.matMul(tf.ones([1, d.shape[0]]), d), [d.shape[1]]));
+      return grads;
+    };
+    return { value, gradFunc };
+  });
+  return f(...inputs) as tf.Tensor2D;
+}
+
+/**
+ * y = x Wᵀ + b, as torch.nn.functional.linear. x: [..., in], weight: [out, in], bias: [out].
+ * A frozen weight or bias (a tf.Variable with trainable = false) receives no gradient; see
+ * denseCore for why the backward is custom.
+ */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const [outF, inF] = weight.shape;
   if (weight.rank !== 2 || x.shape[x.rank - 1] !== inF) {
@@ -17,13 +76,8 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
     throw new Error(`linear: bias [${bias.shape}] must be [${outF}] for weight [${weight.shape}]`);
   }
   return tf.tidy(() => {
-    const x2 = tf.reshape(x, [-1, inF]); // [N, in]
-    // An explicit transpose, then a flag-free 2-D matMul: the fast path on wasm. Its gradient
-    // is flag-free too on wasm (core/math/matmul-kernels) and lazy, so a frozen weight costs
-    // no dW product.
-    const y = tf.matMul(x2 as tf.Tensor2D, tf.transpose(weight) as tf.Tensor2D); // [N, out]
-    const yb = bias ? tf.add(y, bias) : y;
-    return tf.reshape(yb, [...x.shape.slice(0, -1), outF]);
+    const y = denseCore(tf.reshape(x, [-1, inF]), weight, bias, 'outIn'); // [N, out]
+    return tf.reshape(y, [...x.shape.slice(0, -1), outF]);
   });
 }
 
@@ -125,7 +179,10 @@ export function embedding(ids: tf.Tensor, weight: tf.Tensor2D, paddingIdx?: numb
   });
 }
 
-/** transformers' Conv1D: y = x W + b with W stored [in, out]. x: [..., in] -> [..., out]. */
+/**
+ * transformers' Conv1D: y = x W + b with W stored [in, out]. x: [..., in] -> [..., out]. The
+ * forward needs no transpose; frozen weight/bias get no gradient, as in linear.
+ */
 export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   const [inF, outF] = weight.shape;
   if (weight.rank !== 2 || x.shape[x.rank - 1] !== inF) {
@@ -135,9 +192,8 @@ export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): t
     throw new Error(`Conv1D: bias [${bias.shape}] must be [${outF}] for weight [${weight.shape}]`);
   }
   return tf.tidy(() => {
-    const y = tf.matMul(tf.reshape(x, [-1, inF]) as tf.Tensor2D, weight as tf.Tensor2D); // [N, out]
-    const yb = bias ? tf.add(y, bias) : y;
-    return tf.reshape(yb, [...x.shape.slice(0, -1), outF]);
+    const y = denseCore(tf.reshape(x, [-1, inF]), weight, bias, 'inOut'); // [N, out]
+    return tf.reshape(y, [...x.shape.slice(0, -1), outF]);
   });
 }
 
