@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { type CayleyPath, cayley, defaultCayleyPath, skew } from './cayley';
+import { type CayleyPath, cayley, cayleyGrad, defaultCayleyPath, skew } from './cayley';
 import { cayley64, identity64, matmul64, randn64, transpose64 } from './reference64';
 import { dot64, f32, fdGrad64, relMaxErr, scoped, t64, tensorLeaks } from './test-helpers';
 
@@ -88,8 +88,8 @@ describe('skew', () => {
 });
 
 describe.each(PATHS)('cayley, %s path', (path) => {
-  it('equals cayley64 for b = 1, 2, 4, 8, 32', () => {
-    for (const b of [1, 2, 4, 8, 32]) {
+  it('equals cayley64 for b = 1, 2, 4, 6, 8, 32', () => {
+    for (const b of [1, 2, 4, 6, 8, 32]) {
       const N = 3;
       const R = f32(randn64(N * b * b, 100 + b, 0.7));
       const got = tf.tidy(() => cayley(tf.tensor3d(Float32Array.from(R), [N, b, b]), { path }).dataSync());
@@ -130,6 +130,42 @@ describe.each(PATHS)('cayley, %s path', (path) => {
     };
     expect(tensorLeaks(step)).toEqual([0, 0, 0]);
     R.dispose();
+  });
+});
+
+describe('cayley host backward (float64, reuses the forward inverse)', () => {
+  /** dL/dR for L = Σ W ⊙ cayley(R) through tf.grad on the host path. */
+  function hostGrad(R: Float64Array, W: Float64Array, N: number, b: number): Float64Array {
+    return scoped(() => {
+      const Wt = tf.tensor3d(Float32Array.from(W), [N, b, b]);
+      const g = tf.grad((r: tf.Tensor) => tf.sum(tf.mul(Wt, cayley(r as tf.Tensor3D, { path: 'host' }))));
+      return t64(g(tf.tensor3d(Float32Array.from(R), [N, b, b])));
+    });
+  }
+
+  it('matches float64 finite differences at b = 6 and 32, ‖S‖₂ = 10 (1e-5 relative)', () => {
+    for (const b of [6, 32]) {
+      const N = 2;
+      const R = rawWithSkewNorm(N, b, 10, 300 + b);
+      const W = f32(randn64(N * b * b, 301 + b));
+      const grad = hostGrad(R, W, N, b);
+      // A spread of coordinates in both blocks (full FD at b = 32 would cost 4096 solves).
+      const only = Array.from({ length: 24 }, (_, i) => (i * 389 + 5) % (N * b * b));
+      const fd = fdGrad64((r) => dot64(W, cayley64(r, b)), R, 1e-6, only);
+      const pick = (a: Float64Array): Float64Array => Float64Array.from(only, (i) => a[i]);
+      expect(relMaxErr(pick(grad), pick(fd)), `b=${b}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('equals the tf-op analytic backward cayleyGrad(G, Q) on all coordinates', () => {
+    const [N, b] = [3, 32];
+    const R = rawWithSkewNorm(N, b, 3, 310);
+    const W = f32(randn64(N * b * b, 311));
+    const viaOps = scoped(() => {
+      const Q = tf.tensor3d(Float32Array.from(cayley64(R, b)), [N, b, b]);
+      return t64(cayleyGrad(tf.tensor3d(Float32Array.from(W), [N, b, b]), Q));
+    });
+    expect(relMaxErr(hostGrad(R, W, N, b), viaOps)).toBeLessThan(1e-5);
   });
 });
 
