@@ -47,7 +47,7 @@ function denseCore(x: tf.Tensor2D, w: tf.Tensor, bias: tf.Tensor | undefined, la
     const xs = args[0] as tf.Tensor2D;
     const ws = wTrain ? (args[1] as tf.Tensor) : w;
     const bs = bTrain ? (args[wTrain ? 2 : 1] as tf.Tensor) : bias;
-    save(wTrain ? [xs, ws] : [xs]);
+    save(wTrain ? [xs, ws] : []); // x only feeds dW
     const b = rightOperand(ws, layout);
     const value = bs ? tf.fused.matMul({ a: xs, b, bias: bs }) : tf.matMul(xs, b); // [N, out]
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
