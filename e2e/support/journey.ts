@@ -87,9 +87,18 @@ export async function invalidThenFix(page: Page, bad: number): Promise<string> {
   return explained;
 }
 
-/** Starts training and waits for the first step event. */
-export async function startRun(page: Page): Promise<void> {
+/**
+ * Starts training and waits for the first step event. `epochs` lengthens the run: the real
+ * sample trains 40 steps an epoch in well under a second, and a run that ends before the
+ * cancel step leaves nothing to cancel.
+ */
+export async function startRun(page: Page, opts: { epochs?: number } = {}): Promise<void> {
   await page.getByTestId('tab-training').click();
+  if (opts.epochs !== undefined) {
+    const epochs = page.getByRole('textbox', { name: 'Epochs' });
+    await epochs.fill(String(opts.epochs));
+    await expect(epochs).toHaveValue(String(opts.epochs));
+  }
   await page.getByTestId('btn-start').click();
   await expect(page.getByTestId('run-state')).toHaveText(/running|starting/, { timeout: 60_000 });
   await expect(page.getByTestId('run-step')).toBeVisible({ timeout: 120_000 });
