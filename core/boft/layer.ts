@@ -262,18 +262,20 @@ export abstract class BOFTLayer extends Layer {
   }
 }
 
-/** BOFT on torch.nn.Linear: weight [out, in]. */
-export class BOFTLinear extends BOFTLayer {
-  readonly typeName: string = 'boft.Linear';
-  readonly kind = 'Linear' as const;
+/**
+ * BOFT on a dense layer whose rows are the output features (Linear, and Conv1D read
+ * transposed): rotated dim = in_features, s is [out, 1]. Subclasses say only how their
+ * weight maps to rows and which base op runs.
+ */
+abstract class BOFTDenseLayer extends BOFTLayer {
   protected readonly activationPathSupported = true;
 
-  constructor(path: string, base: Linear) {
+  constructor(path: string, base: Linear | Conv1D) {
     super(path, base);
   }
 
-  private get base(): Linear {
-    return this.baseLayer as Linear;
+  private get base(): Linear | Conv1D {
+    return this.baseLayer as Linear | Conv1D;
   }
 
   get rotatedDim(): number {
@@ -286,6 +288,16 @@ export class BOFTLinear extends BOFTLayer {
 
   sShape(): [number, number] {
     return [this.outFeatures, 1];
+  }
+}
+
+/** BOFT on torch.nn.Linear: weight [out, in]. */
+export class BOFTLinear extends BOFTDenseLayer {
+  readonly typeName: string = 'boft.Linear';
+  readonly kind = 'Linear' as const;
+
+  constructor(path: string, base: Linear) {
+    super(path, base);
   }
 
   protected toRows(w: tf.Tensor): tf.Tensor2D {
@@ -305,29 +317,12 @@ export class BOFTLinear extends BOFTLayer {
  * BOFT on transformers' Conv1D (GPT-2, weight [in, out], i.e. fan_in_fan_out). PEFT refuses
  * it; the math is Linear's with W = weightᵀ, so merged weight' = (M · weight) ⊙ sᵀ.
  */
-export class BOFTConv1D extends BOFTLayer {
+export class BOFTConv1D extends BOFTDenseLayer {
   readonly typeName: string = 'boft.Conv1D';
   readonly kind = 'Conv1D' as const;
-  protected readonly activationPathSupported = true;
 
   constructor(path: string, base: Conv1D) {
     super(path, base);
-  }
-
-  private get base(): Conv1D {
-    return this.baseLayer as Conv1D;
-  }
-
-  get rotatedDim(): number {
-    return this.base.inFeatures;
-  }
-
-  get outFeatures(): number {
-    return this.base.outFeatures;
-  }
-
-  sShape(): [number, number] {
-    return [this.outFeatures, 1];
   }
 
   protected toRows(w: tf.Tensor): tf.Tensor2D {
