@@ -17,6 +17,7 @@ import { BOFTConfig } from '../boft/config';
 import { getPeftModel } from '../boft/model';
 import { AdamW } from '../train/adamw';
 import { digitMlpConfig } from '../train/sample/digit-mlp';
+import { startHeapMeter, type HeapMeter } from './heap-meter';
 
 type Method = 'frozen' | 'lora-r8' | 'boft-m1' | 'boft-m2';
 const METHODS: Method[] = ['frozen', 'lora-r8', 'boft-m1', 'boft-m2'];
@@ -98,13 +99,17 @@ function makeStep(model: PretrainedModel, c: Case): { step: () => void; dispose:
   return { step, dispose, trainable: params.reduce((s, [, p]) => s + p.size, 0) };
 }
 
-async function measure(c: Case, method: Method, reps: number): Promise<Record<string, number | string>> {
+async function measure(c: Case, method: Method, reps: number, meter: HeapMeter): Promise<Record<string, number | string>> {
   const model = createModel(c.config);
   try {
     model.train();
     prepare(model, c, method);
     const { step, dispose, trainable } = makeStep(model, c);
-    const prof = await tf.profile(() => step()); // warm-up, and the step's peak tensor memory
+    step(); // warm-up: kernel setup, XNNPACK packing, optimizer state
+    meter.resetPeak();
+    const before = meter.live();
+    step();
+    const peak = meter.peak(); // weights, optimizer state and the step's own tensors
     const times: number[] = [];
     for (let i = 0; i < reps; i++) {
       const t0 = performance.now();
@@ -114,7 +119,7 @@ async function measure(c: Case, method: Method, reps: number): Promise<Record<st
     dispose();
     times.sort((a, b) => a - b);
     const ms = times[Math.floor(times.length / 2)];
-    return { model: c.name, method, step_ms: Math.round(ms), samples_per_s: Number(((c.batch * 1000) / ms).toFixed(2)), peak_mb: Number((prof.peakBytes / 2 ** 20).toFixed(1)), trainable };
+    return { model: c.name, method, step_ms: Math.round(ms), samples_per_s: Number(((c.batch * 1000) / ms).toFixed(2)), peak_mb: Number((peak / 2 ** 20).toFixed(2)), step_mb: Number(((peak - before) / 2 ** 20).toFixed(2)), trainable };
   } finally {
     model.dispose();
   }
@@ -150,12 +155,12 @@ const CASES: Case[] = [
 ];
 
 function table(rows: Record<string, number | string>[]): string[] {
-  const out = ['| model | method | step ms | ÷ frozen fwd+bwd | ÷ LoRA r=8 | samples/s | peak tensor MB | ÷ LoRA memory | trainable params |', '|---|---|---|---|---|---|---|---|---|'];
+  const out = ['| model | method | step ms | ÷ frozen fwd+bwd | ÷ LoRA r=8 | samples/s | peak MB | ÷ LoRA memory | step own MB | trainable params |', '|---|---|---|---|---|---|---|---|---|---|'];
   for (const r of rows) {
     const frozen = rows.find((x) => x.model === r.model && x.method === 'frozen')!;
     const lora = rows.find((x) => x.model === r.model && x.method === 'lora-r8')!;
     const ratio = (a: number | string, b: number | string): string => (Number(a) / Number(b)).toFixed(2);
-    out.push(`| ${r.model} | ${r.method} | ${r.step_ms} | ${ratio(r.step_ms, frozen.step_ms)} | ${ratio(r.step_ms, lora.step_ms)} | ${r.samples_per_s} | ${r.peak_mb} | ${ratio(r.peak_mb, lora.peak_mb)} | ${r.trainable} |`);
+    out.push(`| ${r.model} | ${r.method} | ${r.step_ms} | ${ratio(r.step_ms, frozen.step_ms)} | ${ratio(r.step_ms, lora.step_ms)} | ${r.samples_per_s} | ${r.peak_mb} | ${ratio(r.peak_mb, lora.peak_mb)} | ${r.step_mb} | ${r.trainable} |`);
   }
   return out;
 }
@@ -178,13 +183,14 @@ function rowsFromLog(path: string): Record<string, number | string>[] {
 
 async function main(): Promise<void> {
   const backend = await initBackend('wasm');
+  const meter = startHeapMeter(); // before any model: peaks include weights and optimizer state
   const reps = Number(process.env.BENCH_REPS ?? 2);
   const only = process.env.BENCH_CASES?.split(',');
   const fromLog = process.env.BENCH_FROM_LOG;
   const rows: Record<string, number | string>[] = fromLog ? rowsFromLog(fromLog) : [];
   for (const c of fromLog ? [] : CASES.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
     for (const m of METHODS) {
-      const r = await measure(c, m, reps);
+      const r = await measure(c, m, reps, meter);
       rows.push(r);
       console.log(JSON.stringify({ ...r, backend }));
     }
@@ -194,7 +200,7 @@ async function main(): Promise<void> {
   writeSection([
     '## bench:train — one training step (fwd + bwd + AdamW) on wasm',
     '',
-    `\`npm run -s bench:train\`, ${when} UTC, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, backend ${backend}; median of ${reps} steps after a warm-up, all rows measured side by side in one run (the machine was shared: compare ratios). "frozen fwd+bwd": the base with only its first LayerNorm weight trainable, so the backward runs through every layer. LoRA r=8: a minimal LoRA layer on the same target modules. Peak memory: tfjs peak tensor bytes during one step (tf.profile). Targets: BOFT step ≤ 1.2× LoRA, memory ≤ 1.1× LoRA.`,
+    `\`npm run -s bench:train\`, ${when} UTC, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, backend ${backend}; median of ${reps} steps after a warm-up, all rows measured side by side in one run (the machine was shared: compare ratios). "frozen fwd+bwd": the base with only its first LayerNorm weight trainable, so the backward runs through every layer. LoRA r=8: a minimal LoRA layer on the same target modules. Peak memory: the highest total of live tensor buffers during one step (weights, optimizer state and the step's tensors), counted at the wasm allocator (core/bench/heap-meter.ts; tfjs's own byte count adds a view's size again for every reshape); "step's own": that peak minus what was live before the step. Targets: BOFT step ≤ 1.2× LoRA, memory ≤ 1.1× LoRA.`,
     '',
     ...measured.map((c) => `- ${c.name}: ${c.shape}; targets ${c.targets.join(', ')}`),
     '',

@@ -24,6 +24,7 @@ export class BOFTConv2d extends BOFTLayer {
   readonly typeName: string = 'boft.Conv2d';
   readonly kind = 'Conv2d' as const;
   protected readonly activationPathSupported = false;
+  protected readonly denseLayout = null;
 
   constructor(path: string, base: Conv2d) {
     super(path, base);

@@ -14,8 +14,8 @@ import type { Conv1D, Linear } from '../nn/layers/linear';
 import { cayley } from '../math/cayley';
 import { rotate, rotateTransposed } from '../math/rotation';
 import { scaleColumns } from '../math/scale';
-import { matMulFrozenWeight } from '../math/matmul-kernels';
-import { boftDropout, seededRng, type Rng } from '../math/dropout';
+import { boftDense, type DenseLayout, type Rotation } from './dense-op';
+import { boftDropout, seededRng, type SeededRng } from '../math/dropout';
 import { assertFactorShape, type BoftGeometry } from '../math/geometry';
 import type { AdaptableType } from './geometry';
 import { ParameterDict, assertAdapterName } from './param-dict';
@@ -45,7 +45,7 @@ export interface AdapterInit {
 interface AdapterState {
   geometry: BoftGeometry;
   dropout: number;
-  rng: Rng;
+  rng: SeededRng;
 }
 
 export abstract class BOFTLayer extends Layer {
@@ -84,6 +84,8 @@ export abstract class BOFTLayer extends Layer {
   /** The base op with a given weight and bias (all of the base layer's own settings). */
   protected abstract applyBase(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor;
   protected abstract readonly activationPathSupported: boolean;
+  /** How a dense base stores its weight; null for a base that is not a plain matMul (Conv2d). */
+  protected abstract readonly denseLayout: DenseLayout | null;
 
   baseWeight(): tf.Variable {
     return this.baseLayer.param('weight');
@@ -103,6 +105,20 @@ export abstract class BOFTLayer extends Layer {
 
   geometry(name: string): BoftGeometry {
     return this.state(name).geometry;
+  }
+
+  /** boft_dropout of adapter `name`. */
+  dropoutRate(name: string): number {
+    return this.state(name).dropout;
+  }
+
+  /** uint32 state of adapter `name`'s dropout generator; a checkpoint stores it for exact resume. */
+  dropoutRngState(name: string): number {
+    return this.state(name).rng.getState();
+  }
+
+  setDropoutRngState(name: string, state: number): void {
+    this.state(name).rng.setState(state);
   }
 
   private state(name: string): AdapterState {
@@ -242,19 +258,26 @@ export abstract class BOFTLayer extends Layer {
 
   /** x: [..., d] -> base(x · M_n···M_1) · s + bias. */
   private forwardActivation(x: tf.Tensor, active: string[]): tf.Tensor {
-    const d = this.rotatedDim;
-    let x2 = x.reshape([-1, d]) as tf.Tensor2D;
-    for (const n of [...active].reverse()) x2 = rotate(x2, this.orthogonal(n, true), this.geometry(n));
+    const x2 = x.reshape([-1, this.rotatedDim]) as tf.Tensor2D;
+    const s = this.scaleColumn(active).reshape([this.outFeatures]) as tf.Tensor1D;
     const w = this.baseWeight();
-    // A frozen Linear weight needs no gradient; matMulFrozenWeight then also skips the
-    // [out, d] transpose that the generic backward does.
-    const y = this.kind === 'Linear' && !w.trainable ? matMulFrozenWeight(x2, w as tf.Tensor2D) : this.applyBase(x2, w, undefined); // [T, out]
+    const bias = this.baseBias() as tf.Tensor1D | undefined;
+    const rots = [...active].reverse().map((n) => ({ Q: this.orthogonal(n, true), g: this.geometry(n) }));
+    const layout = this.denseLayout;
+    // A frozen dense weight (as BOFTModel leaves it) runs as one tape node: see dense-op.ts.
+    const out = layout && !w.trainable
+      ? boftDense(x2, rots, { weight: w as tf.Tensor2D, layout, bias, biasTrainable: bias !== undefined && (bias as tf.Variable).trainable }, s)
+      : this.forwardComposed(x2, rots, s, bias);
+    return out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
+  }
+
+  /** The same math as separate tape nodes, for a base weight that trains too. */
+  private forwardComposed(x2: tf.Tensor2D, rots: Rotation[], s: tf.Tensor1D, bias: tf.Tensor1D | undefined): tf.Tensor2D {
+    const xr = rots.reduce((h, r) => rotate(h, r.Q, r.g), x2);
+    const y = this.applyBase(xr, this.baseWeight(), undefined) as tf.Tensor2D; // [T, out]
     // scaleColumns: a broadcasting tf.mul/add and their axis-0 sums are ~10× slower on wasm;
     // with the bias it is one fused op.
-    const s = this.scaleColumn(active).reshape([this.outFeatures]) as tf.Tensor1D;
-    const bias = this.baseBias();
-    const out = scaleColumns(y.reshape([-1, this.outFeatures]) as tf.Tensor2D, s, bias as tf.Tensor1D | undefined, bias !== undefined && !bias.trainable);
-    return out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
+    return scaleColumns(y, s, bias, bias !== undefined && !(bias as tf.Variable).trainable);
   }
 
   override info(path: string): ModuleInfo {
@@ -295,6 +318,7 @@ abstract class BOFTDenseLayer extends BOFTLayer {
 export class BOFTLinear extends BOFTDenseLayer {
   readonly typeName: string = 'boft.Linear';
   readonly kind = 'Linear' as const;
+  protected readonly denseLayout = 'outIn' as const;
 
   constructor(path: string, base: Linear) {
     super(path, base);
@@ -320,6 +344,7 @@ export class BOFTLinear extends BOFTDenseLayer {
 export class BOFTConv1D extends BOFTDenseLayer {
   readonly typeName: string = 'boft.Conv1D';
   readonly kind = 'Conv1D' as const;
+  protected readonly denseLayout = 'inOut' as const;
 
   constructor(path: string, base: Conv1D) {
     super(path, base);

@@ -10,6 +10,7 @@
 // (From dQ = −(I + Q) dS (I + S)^-1 and (I + S)^-1 = ½ (I + Q); checked by finite
 // differences in cayley.test.ts.)
 import * as tf from '@tensorflow/tfjs';
+import { tidyGrad } from './tidy-grad';
 
 export type CayleyPath = 'host' | 'device';
 
@@ -46,12 +47,12 @@ export function cayley(R: tf.Tensor3D, opts: CayleyOptions = {}): tf.Tensor3D {
       // The float64 inverse stays in this closure for the backward: no re-read of Q, no refactorization.
       const [N, b] = raw.shape;
       const X = invertIPlusSHost(raw.dataSync(), N, b);
-      return { value: tf.tensor3d(qFromInverse(X, b), [N, b, b]), gradFunc: (dy: tf.Tensor) => cayleyGradHost(dy, X, N, b) };
+      return { value: tf.tensor3d(qFromInverse(X, b), [N, b, b]), gradFunc: tidyGrad((dy: tf.Tensor) => [cayleyGradHost(dy, X, N, b)]) };
     }
     const save = args[1] as tf.GradSaveFunc;
     const Q = cayleyDevice(raw);
     save([Q]);
-    return { value: Q, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => cayleyGrad(dy as tf.Tensor3D, saved[0] as tf.Tensor3D) };
+    return { value: Q, gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => [cayleyGrad(dy as tf.Tensor3D, saved[0] as tf.Tensor3D)]) };
   });
   return f(R) as tf.Tensor3D;
 }

@@ -7,10 +7,21 @@ export interface Rng {
   next(): number;
 }
 
+/** An Rng whose whole state is one uint32, so checkpoints can store and restore it. */
+export interface SeededRng extends Rng {
+  getState(): number;
+  setState(state: number): void;
+}
+
 /** mulberry32: small, fast, deterministic, good enough for choosing blocks. */
-export function seededRng(seed: number): Rng {
+export function seededRng(seed: number): SeededRng {
   let s = seed >>> 0;
   return {
+    getState: () => s,
+    setState(state: number): void {
+      if (!Number.isInteger(state) || state < 0 || state > 0xffffffff) throw new Error(`dropout generator state must be a uint32, got ${state}`);
+      s = state;
+    },
     next(): number {
       s = (s + 0x6d2b79f5) >>> 0;
       let t = s;

@@ -3,9 +3,11 @@
 import { registerMatMulKernels } from './matmul-kernels';
 import { registerConvKernels } from './conv-kernels';
 import { registerGatherKernels } from './gather-kernels';
+import { registerIdentityKernel } from './identity-kernel';
 
 export function registerBackendKernels(backend: string): void {
   registerMatMulKernels(backend);
   registerConvKernels(backend);
   registerGatherKernels(backend);
+  registerIdentityKernel(backend);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { flagFreeBatchMatMulGrad, matMulFrozenWeight, matMulGradA, matMulGradB, registerMatMulKernels } from './matmul-kernels';
+import { flagFreeBatchMatMulGrad, matMulGradA, matMulGradB, registerMatMulKernels } from './matmul-kernels';
 import { matmul64, randn64, transpose64 } from './reference64';
 import { f32, relMaxErr, scoped, t64, tensorLeaks } from './test-helpers';
 
@@ -94,30 +94,5 @@ describe('registerMatMulKernels', () => {
     };
     expect(tensorLeaks(step)).toEqual([0, 0, 0]);
     tf.dispose([a, b]);
-  });
-});
-
-describe('matMulFrozenWeight', () => {
-  it('equals x @ wᵀ and its x-gradient equals G @ w (float64, 1e-6 relative); w gets none', () => {
-    const [T, d, out] = [7, 5, 3];
-    const x = f32(randn64(T * d, 21));
-    const w = f32(randn64(out * d, 22));
-    const G = f32(randn64(T * out, 23));
-    const [y, dx] = scoped(() => {
-      const xt = tf.tensor2d(Float32Array.from(x), [T, d]);
-      const wt = tf.tensor2d(Float32Array.from(w), [out, d]);
-      const Gt = tf.tensor2d(Float32Array.from(G), [T, out]);
-      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(Gt, matMulFrozenWeight(a as tf.Tensor2D, wt))))(xt);
-      return [t64(matMulFrozenWeight(xt, wt)), t64(g)];
-    });
-    expect(relMaxErr(y, matmul64(x, transpose64(w, out, d), T, d, out))).toBeLessThan(1e-6);
-    expect(relMaxErr(dx, matmul64(G, w, T, out, d))).toBeLessThan(1e-6);
-    const wv = tf.variable(tf.ones([out, d]) as tf.Tensor2D, false);
-    const xv = tf.ones([T, d]) as tf.Tensor2D;
-    expect(() => tf.variableGrads(() => tf.sum(matMulFrozenWeight(xv, wv)) as tf.Scalar, [wv])).toThrow();
-    expect(() => matMulFrozenWeight(xv, tf.ones([d, out]) as tf.Tensor2D)).toThrow(/must be \[T, d\] and \[out, d\]/);
-    const step = (): void => tf.tidy(() => void tf.grad((a: tf.Tensor) => tf.sum(matMulFrozenWeight(a as tf.Tensor2D, wv)))(xv).dataSync());
-    expect(tensorLeaks(step)).toEqual([0, 0, 0]);
-    tf.dispose([wv, xv]);
   });
 });

@@ -67,21 +67,3 @@ export function registerMatMulKernels(backend: string): void {
   if (tf.getGradient(KERNEL) === flagFreeBatchMatMulGrad) return;
   tf.registerGradient(flagFreeBatchMatMulGrad);
 }
-
-/**
- * x: [T, d], w: [out, d] (a FROZEN Linear weight) -> x @ wᵀ: [T, out], differentiable w.r.t.
- * x only. Its gradient dy @ w is a flag-free matMul on w as stored, so no [out, d] transpose
- * runs in the backward (the generic path transposes wᵀ back). w receives no gradient: callers
- * use it only for a weight with trainable = false.
- */
-export function matMulFrozenWeight(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
-  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[1]) {
-    throw new Error(`matMulFrozenWeight: x [${x.shape.join(', ')}] and w [${w.shape.join(', ')}] must be [T, d] and [out, d]`);
-  }
-  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const xs = args[0] as tf.Tensor2D;
-    const value = tf.matMul(xs, tf.transpose(w) as tf.Tensor2D); // [T, out]
-    return { value, gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, w)] };
-  });
-  return f(x) as tf.Tensor2D;
-}

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type BoftGeometry, assertFactorShape, assertGeometry } from './geometry';
 import { butterflyView } from './butterfly';
+import { tidyGrad } from './tidy-grad';
 
 /** x: [T, d] natural -> [T, b, k] with p = (e, r) major and j = (grp, a) minor. */
 function toPMajor(x: tf.Tensor, g: BoftGeometry, factor: number): tf.Tensor {
@@ -63,7 +64,7 @@ export function applyFactor(x: tf.Tensor2D, blocks: tf.Tensor3D, g: BoftGeometry
     const uP = toPMajor(xs, g, factor);
     const value = blockToNatural(depthwiseBlocks(uP, bs, g), g, factor);
     save([uP, bs]);
-    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => factorGrad(dy, saved[0], saved[1], g, factor) };
+    return { value, gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => factorGrad(dy, saved[0], saved[1], g, factor)) };
   });
   return f(x, blocks) as tf.Tensor2D;
 }
@@ -132,13 +133,18 @@ function blockToNextBlock(z: tf.Tensor, g: BoftGeometry, i: number): tf.Tensor {
   return tf.reshape(tf.transpose(tf.reshape(z, [T, groups, 2, 2 ** i, 2, half]), [0, 1, 4, 3, 2, 5]), [T, g.k, g.b]);
 }
 
-/** x: [T, d], Q: [m, k, b, b] -> x·M: [T, d], with per-factor blocks [k, b, b] and p-major inputs uP_i [T, b, k]. */
-function rotateForward(x: tf.Tensor, Q: tf.Tensor4D, g: BoftGeometry): { y: tf.Tensor; blocks: tf.Tensor[]; uP: tf.Tensor[] } {
+/**
+ * x: [T, d], Q: [m, k, b, b] -> x·M: [T, d], with per-factor blocks [k, b, b] and p-major inputs
+ * uP_i [T, b, k]. `inputsOnly` stops before the last block product: the backward needs only
+ * the factors' inputs, and recomputes them rather than holding them (see rotate).
+ */
+function rotateForward(x: tf.Tensor, Q: tf.Tensor4D, g: BoftGeometry, inputsOnly = false): { y: tf.Tensor | null; blocks: tf.Tensor[]; uP: tf.Tensor[] } {
   const blocks = Array.from({ length: g.m }, (_, i) => factorBlocks(Q, g, i));
   const uP: tf.Tensor[] = new Array<tf.Tensor>(g.m);
   let u = toPMajor(x, g, g.m - 1);
   for (let i = g.m - 1; ; i--) {
     uP[i] = u;
+    if (i === 0 && inputsOnly) return { y: null, blocks, uP };
     const z = depthwiseBlocks(u, blocks[i], g); // block layout of factor i
     if (i === 0) return { y: tf.reshape(z, [x.shape[0], g.d]), blocks, uP };
     u = blockToNextPMajor(z, g, i - 1);
@@ -165,16 +171,32 @@ function rotateBackward(dy: tf.Tensor, blocks: tf.Tensor[], uP: tf.Tensor[], g: 
  * gradient reuses factor i+1's block layout for both of its products: for m ≥ 2, 2m − 2
  * [T, d] transposes in the forward and 2m in the backward, instead of 2m − 1 and 3m − 2
  * factor by factor.
+ *
+ * Memory: tfjs keeps every tensor a forward creates until the whole backward is done, so the
+ * forward runs in its own tidy and holds only x (the caller's anyway) and y. The factors'
+ * inputs are recomputed in the backward, 1 transpose for m = 1 and 2m − 1 passes in general,
+ * instead of holding m + 2m − 1 [T, d] tensors per layer for the whole step.
  */
 export function rotate(x: tf.Tensor2D, Q: tf.Tensor4D, g: BoftGeometry): tf.Tensor2D {
   checkArgs(x, Q, g, 'rotate');
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, qs, save] = args as [tf.Tensor, tf.Tensor4D, tf.GradSaveFunc];
-    const { y, blocks, uP } = rotateForward(xs, qs, g);
-    save([...blocks, ...uP]);
-    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => rotateBackward(dy, saved.slice(0, g.m), saved.slice(g.m), g) };
+    const y = rotateValue(xs, qs, g);
+    save([xs, qs]);
+    return { value: y, gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => rotateGrad(dy, saved[0], saved[1] as tf.Tensor4D, g)) };
   });
   return f(x, Q) as tf.Tensor2D;
+}
+
+/** x: [T, d] -> x·M: [T, d] with nothing else left allocated and no tape; for custom gradients. */
+export function rotateValue(x: tf.Tensor, Q: tf.Tensor4D, g: BoftGeometry): tf.Tensor {
+  return tf.tidy(() => rotateForward(x, Q, g).y as tf.Tensor);
+}
+
+/** dy: [T, d] for x·M, x: [T, d] its input -> [dx: [T, d], dQ: [m, k, b, b]]; recomputes the factors' inputs. */
+export function rotateGrad(dy: tf.Tensor, x: tf.Tensor, Q: tf.Tensor4D, g: BoftGeometry): tf.Tensor[] {
+  const { blocks, uP } = rotateForward(x, Q, g, true);
+  return rotateBackward(dy, blocks, uP, g);
 }
 
 /** x: [T, d], Q: [m, k, b, b] -> x @ Mᵀ = x B_0ᵀ···B_{m−1}ᵀ (the inverse rotation). */

@@ -7,6 +7,7 @@
 //   Σ_t y ⊙ dy:    a same-shape mul, then ones [1, T] @ (y ⊙ dy), a flag-free matMul. (A
 //                  depthwise filter of height T does the same sum but measured ~6× slower.)
 import * as tf from '@tensorflow/tfjs';
+import { tidyGrad } from './tidy-grad';
 
 /** [T, n] -> [1, T, 1, n]: columns become depthwise channels. */
 function asImage(y: tf.Tensor): tf.Tensor4D {
@@ -26,11 +27,25 @@ function checkShapes(y: tf.Tensor, s: tf.Tensor, bias: tf.Tensor | undefined): v
 const pointFilter = (s: tf.Tensor): tf.Tensor4D => tf.reshape(s, [1, 1, s.shape[0], 1]);
 
 /** dy: [T, n], y: [T, n], s: [n] -> [dy ⊙ s, Σ_t y ⊙ dy]. */
-function scaleGrads(dy: tf.Tensor, y: tf.Tensor, s: tf.Tensor): [tf.Tensor, tf.Tensor] {
+export function scaleGrads(dy: tf.Tensor, y: tf.Tensor, s: tf.Tensor): [tf.Tensor, tf.Tensor] {
   const [T, n] = y.shape as [number, number];
   const dY = tf.reshape(tf.depthwiseConv2d(asImage(dy), pointFilter(s), 1, 'valid'), [T, n]);
   const dS = tf.reshape(tf.matMul(tf.ones([1, T]), tf.mul(y, dy) as tf.Tensor2D), [n]);
   return [dY, dS];
+}
+
+/** y: [T, n], s: [n], bias?: [n] -> y ⊙ s (+ bias): one (fused) depthwise op, no tape of its own. */
+export function scaleValue(y: tf.Tensor, s: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const [T, n] = y.shape as [number, number];
+  const [image, filter] = [asImage(y), pointFilter(s)];
+  const out = bias ? tf.fused.depthwiseConv2d({ x: image, filter, strides: 1, pad: 'valid', bias }) : tf.depthwiseConv2d(image, filter, 1, 'valid');
+  return tf.reshape(out, [T, n]);
+}
+
+/** Σ_t dy: [T, n] -> [n], as a flag-free [1, T] @ [T, n] matMul (tf.sum over axis 0 is ~10× slower on wasm). */
+export function columnSum(dy: tf.Tensor): tf.Tensor {
+  const [T, n] = dy.shape as [number, number];
+  return tf.reshape(tf.matMul(tf.ones([1, T]), dy as tf.Tensor2D), [n]);
 }
 
 /**
@@ -49,7 +64,7 @@ export function scaleColumns(y: tf.Tensor2D, s: tf.Tensor1D, bias?: tf.Tensor1D,
       const [image, filter] = [asImage(ys), pointFilter(ss)];
       const out = bias ? tf.fused.depthwiseConv2d({ x: image, filter, strides: 1, pad: 'valid', bias }) : tf.depthwiseConv2d(image, filter, 1, 'valid');
       const value = tf.reshape(out, [T, n]);
-      return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => scaleGrads(dy, saved[0], saved[1]) };
+      return { value, gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => scaleGrads(dy, saved[0], saved[1])) };
     });
     return f(y, s) as tf.Tensor2D;
   }
@@ -57,10 +72,10 @@ export function scaleColumns(y: tf.Tensor2D, s: tf.Tensor1D, bias?: tf.Tensor1D,
     const [ys, ss, bs, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     save([ys, ss]);
     const value = tf.reshape(tf.fused.depthwiseConv2d({ x: asImage(ys), filter: pointFilter(ss), strides: 1, pad: 'valid', bias: bs }), [T, n]);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const dBias = tf.reshape(tf.matMul(tf.ones([1, T]), dy as tf.Tensor2D), [n]);
       return [...scaleGrads(dy, saved[0], saved[1]), dBias];
-    };
+    });
     return { value, gradFunc };
   });
   return fb(y, s, bias) as tf.Tensor2D;

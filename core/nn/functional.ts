@@ -1,6 +1,7 @@
 // Stateless building blocks with PyTorch semantics. Layers in ./layers wrap these.
 import * as tf from '@tensorflow/tfjs';
 import { seededUniform } from './init';
+import { tidyGrad } from '../math/tidy-grad';
 
 export { conv2d, resolveConvPadding } from './conv';
 export type { Conv2dOptions, PaddingMode } from './conv';
@@ -48,15 +49,19 @@ function denseCore(x: tf.Tensor2D, w: tf.Tensor, bias: tf.Tensor | undefined, la
     const ws = wTrain ? (args[1] as tf.Tensor) : w;
     const bs = bTrain ? (args[wTrain ? 2 : 1] as tf.Tensor) : bias;
     save(wTrain ? [xs, ws] : []); // x only feeds dW
-    const b = rightOperand(ws, layout);
-    const value = bs ? tf.fused.matMul({ a: xs, b, bias: bs }) : tf.matMul(xs, b); // [N, out]
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+    // tidy: tfjs keeps a forward's tensors until the step's backward is done; the weight's
+    // transposed copy is needed only here, so it is freed now (a model-sized saving per step).
+    const value = tf.tidy(() => {
+      const b = rightOperand(ws, layout);
+      return bs ? tf.fused.matMul({ a: xs, b, bias: bs }) : tf.matMul(xs, b); // [N, out]
+    });
+    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const d = dy as tf.Tensor2D;
       const grads: tf.Tensor[] = [inputGrad(d, wTrain ? saved[1] : w, layout)];
       if (wTrain) grads.push(weightGrad(saved[0] as tf.Tensor2D, d, layout));
       if (bTrain) grads.push(tf.reshape(tf.matMul(tf.ones([1, d.shape[0]]), d), [d.shape[1]]));
       return grads;
-    };
+    });
     return { value, gradFunc };
   });
   return f(...inputs) as tf.Tensor2D;
@@ -208,11 +213,11 @@ export function embeddingRows(weight: tf.Tensor2D, flatIds: tf.Tensor1D, padding
     save([flatIds]);
     return {
       value: tf.gather(w, flatIds, 0) as tf.Tensor2D,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => {
         const ids = saved[0] as tf.Tensor1D;
         const keep = paddingIdx === undefined ? dy : tf.mul(dy, tf.expandDims(tf.cast(tf.notEqual(ids, paddingIdx), 'float32'), 1));
-        return tf.unsortedSegmentSum(keep, ids, w.shape[0]);
-      },
+        return [tf.unsortedSegmentSum(keep, ids, w.shape[0])];
+      }),
     };
   });
   return f(weight) as tf.Tensor2D;

@@ -54,30 +54,56 @@ export function decodeImage(bytes: Uint8Array, file: string): DecodedImage {
   }
 }
 
-/** root/<class>/<image>: one class per subfolder, files sorted by name. */
-export function readImageFolder(root: string, log: FileLog): LabelledImage[] {
+/** One image of an image folder, not yet read. */
+export interface ImageFolderEntry {
+  /** Path relative to the folder root: `<class>/<file>`. */
+  relative: string;
+  className: string;
+}
+
+/**
+ * root/<class>/<image>: one class per subfolder, classes and files sorted by name (UTF-16
+ * order); the order of examples, hence what split indices mean.
+ */
+export function listImageFolder(root: string): ImageFolderEntry[] {
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new DatasetError(root, null, 'image folder not found (expected one subfolder per class)');
   const classes = readdirSync(root).filter((c) => statSync(join(root, c)).isDirectory()).sort();
   if (classes.length < 2) throw new DatasetError(root, null, `found ${classes.length} class subfolder(s); an image folder needs at least 2`);
-  const items: LabelledImage[] = [];
+  const out: ImageFolderEntry[] = [];
   for (const c of classes) {
     for (const f of readdirSync(join(root, c)).sort()) {
-      const path = join(root, c, f);
-      if (!IMAGE_EXTS.has(extname(f).toLowerCase())) continue;
-      items.push({ file: path, className: c, image: decodeImage(log.read(path), path) });
+      if (IMAGE_EXTS.has(extname(f).toLowerCase())) out.push({ relative: `${c}/${f}`, className: c });
     }
   }
-  return items;
+  return out;
 }
 
-/** Model pixels for an image folder: the model's preprocessor_config.json if any, else its config's size. */
-function imagesToData(items: LabelledImage[], modelDir: string, model: PretrainedModel, classNames?: string[]): ImageClassificationData {
+export function readImageFolder(root: string, log: FileLog): LabelledImage[] {
+  return listImageFolder(root).map((e) => {
+    const path = join(root, e.relative);
+    return { file: path, className: e.className, image: decodeImage(log.read(path), path) };
+  });
+}
+
+/**
+ * How an image becomes model pixels: the model folder's preprocessor_config.json (transformers'
+ * image processor) when there is one, else area resampling to the config's image_size and
+ * num_channels (gray by ITU-R 601 luma when 1 channel).
+ */
+export type PixelPlan = { kind: 'preprocessor'; path: string } | ({ kind: 'area' } & PixelSpec);
+
+export function pixelPlan(modelDir: string, config: Record<string, unknown>): PixelPlan {
   const ppPath = join(modelDir, 'preprocessor_config.json');
-  if (!existsSync(ppPath)) {
-    const c = model.config as { image_size?: number; num_channels?: number };
-    const spec: PixelSpec = { channels: c.num_channels === 3 ? 3 : 1, height: c.image_size ?? 224, width: c.image_size ?? 224 };
-    return imageClassification(items, spec, classNames);
-  }
+  if (existsSync(ppPath)) return { kind: 'preprocessor', path: ppPath };
+  const size = typeof config.image_size === 'number' ? config.image_size : 224;
+  return { kind: 'area', channels: config.num_channels === 3 ? 3 : 1, height: size, width: size };
+}
+
+/** Model pixels for an image folder as pixelPlan says. */
+function imagesToData(items: LabelledImage[], modelDir: string, model: PretrainedModel, classNames?: string[]): ImageClassificationData {
+  const plan = pixelPlan(modelDir, model.config as Record<string, unknown>);
+  if (plan.kind === 'area') return imageClassification(items, { channels: plan.channels, height: plan.height, width: plan.width }, classNames);
+  const ppPath = plan.path;
   const pp = parsePreprocessorConfig(JSON.parse(readFileSync(ppPath, 'utf8')));
   const names = classNames ?? labelVocabulary(items.map((x) => x.className));
   const rows = items.map((x) => {

@@ -21,6 +21,15 @@ export function acceleratePeftConfig(numProcesses: number): string {
   ].join('\n');
 }
 
+const IMAGE_FOLDER_NOTES = `- Image folder: experiment.json lists the images (\`dataset.files\`: path under the folder, label) in
+  the studio's order, so the split indices pick the same images, and \`dataset.pixels\` says how the
+  studio made pixels: \`preprocessor\` (the model's preprocessor_config.json, through transformers'
+  slow image processor, which the studio reproduces exactly) or \`area\` (box-filter resize to the
+  model's image_size, gray by ITU-R 601 luma, in float64 as the studio does). PNG pixels are then
+  identical; Pillow (libjpeg) and the studio (jpeg-js) may decode a JPEG a few 8-bit levels apart.
+  Images are read once into memory (no augmentation), as in the studio.
+`;
+
 export function peftJobReadme(spec: RunSpec, numProcesses: number): string {
   const t = spec.training;
   const m = spec.boft.boft_n_butterfly_factor;
@@ -31,7 +40,7 @@ PEFT's \`BOFTConfig\` (fields in \`experiment.json\` → \`boft\`) and transform
 (\`experiment.json\` → \`training\`, TrainingArguments names), on the same train/validation split.
 
 ## Requirements
-\`pip install torch transformers peft accelerate safetensors\`
+\`pip install torch transformers peft accelerate safetensors${spec.dataset.kind === 'image-folder' ? ' pillow' : ''}\`
 
 ## Launch
 - One process: \`python train.py\`
@@ -52,7 +61,7 @@ of the exporting machine), \`--output-dir DIR\`, \`--max-steps N\`, \`--cpu\`.
   config still says ${m}; the studio loads such an adapter by its tensor shapes and warns.
 - Data order differs from the studio's (torch's sampler vs the studio's seeded order), so losses
   agree statistically, not step for step.
-
+${spec.dataset.kind === 'image-folder' ? IMAGE_FOLDER_NOTES : ''}
 ## Result
 \`<output_dir>/adapter\` holds adapter_config.json and adapter_model.safetensors in PEFT's format;
 open it in the studio, or use \`boft run --adapter\`, \`boft merge\` or \`boft convert\`.

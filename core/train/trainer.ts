@@ -5,10 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { countParameters } from '../nn/module';
 import { AdamW } from './adamw';
 import { stepPlan, type TrainingArguments } from './args';
-import { decodeCheckpoint, disposeContent, encodeCheckpoint, type TrainerState } from './checkpoint';
+import { decodeCheckpoint, disposeContent, encodeCheckpoint, TRAINER_STATE_VERSION, type TrainerState } from './checkpoint';
 import { clipByGlobalNorm } from './clip';
 import type { EvalMetrics, LayerDiagnostics, TrainEvent, TrainEventListener } from './events';
 import { epochOrder } from './rng';
+import { captureRngStates, prepareRngRestore } from './rng-state';
 import { lrLambda, type ScheduleConfig } from './schedule';
 import { checkpointName, checkpointStep, type CheckpointFiles, type CheckpointStore } from './store';
 import type { TrainTask } from './task';
@@ -54,7 +55,7 @@ export class Trainer {
     this.optimizer = new AdamW(this.params, { betas: [a.adam_beta1, a.adam_beta2], eps: a.adam_epsilon, weightDecay: a.weight_decay }, o.decays ?? defaultDecays);
     const kind = a.lr_scheduler_type === 'constant_with_warmup' ? 'constant' : a.lr_scheduler_type;
     this.schedule = { kind, warmupSteps: a.warmup_steps, totalSteps: this.totalSteps };
-    this.state = { format: 'boft-studio-trainer', version: 1, step: 0, micro: 0, totalSteps: this.totalSteps, seed: a.seed, bestMetric: null, badEvals: 0, rng: {} };
+    this.state = { format: 'boft-studio-trainer', version: TRAINER_STATE_VERSION, step: 0, micro: 0, totalSteps: this.totalSteps, seed: a.seed, bestMetric: null, badEvals: 0, rng: {} };
   }
 
   get step(): number {
@@ -222,7 +223,8 @@ export class Trainer {
     try {
       const params = new Map(this.params.map(([n, p]) => [n, p as tf.Tensor]));
       const adapter = this.o.exportAdapter ? await this.o.exportAdapter() : new Map<string, Uint8Array>();
-      const files = await encodeCheckpoint({ state: { ...this.state }, params, optimizer }, adapter);
+      const state: TrainerState = { ...this.state, version: TRAINER_STATE_VERSION, rng: captureRngStates(this.o.task.model) };
+      const files = await encodeCheckpoint({ state, params, optimizer }, adapter);
       const name = checkpointName(this.state.step);
       const location = await store.save(name, files);
       this.emit({ type: 'checkpoint', step: this.state.step, name, location });
@@ -247,9 +249,11 @@ export class Trainer {
           throw new Error(`checkpoint ${where}: trainable parameter '${n}' [${p.shape}] is ${t ? `[${t.shape}]` : 'missing'} in the checkpoint`);
         }
       }
+      const installRng = prepareRngRestore(this.o.task.model, c.state.rng, where, c.state.version);
       this.optimizer.loadState(Object.fromEntries(c.optimizer), c.state.step); // validates first
       for (const [n, p] of this.params) p.assign(c.params.get(n)!);
-      this.state = { ...c.state };
+      installRng();
+      this.state = { ...c.state, version: TRAINER_STATE_VERSION };
       this.order = null;
     } finally {
       disposeContent(c);

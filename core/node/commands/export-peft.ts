@@ -7,7 +7,9 @@ import { parseCli, UsageError, type CliCommand, type CliIO } from './types';
 import { parseRunSpec, type DatasetSpec, type RunSpec } from '../../train/run-spec';
 import { parseImageTensors } from '../../data/tensors';
 import { parseCausalLm, parseTextClassification } from '../../data/text';
-import { datasetSize, type Dataset } from '../../data/dataset';
+import { datasetSize, labelVocabulary, type Dataset } from '../../data/dataset';
+import { listImageFolder, pixelPlan } from '../datasets';
+import { readModelConfig } from '../checkpoint';
 import { trainValidationSplit } from '../../data/split';
 import { acceleratePeftConfig, peftJobReadme } from '../../train/export-peft';
 
@@ -24,7 +26,7 @@ const TASK_OF: Record<DatasetSpec['kind'], string> = {
   'causal-lm': 'causal-lm',
 };
 
-function readDataset(spec: DatasetSpec, path: string): Dataset {
+function readDataset(spec: Exclude<DatasetSpec, { kind: 'image-folder' }>, path: string): Dataset {
   const bytes = new Uint8Array(readFileSync(path));
   switch (spec.kind) {
     case 'image-tensors':
@@ -33,8 +35,6 @@ function readDataset(spec: DatasetSpec, path: string): Dataset {
       return parseTextClassification(bytes, path, spec.format, { textField: spec.text_field ?? 'text', labelField: spec.label_field ?? 'label' });
     case 'causal-lm':
       return parseCausalLm(bytes, path, spec.format, spec.text_field ?? 'text');
-    case 'image-folder':
-      throw new Error(`${path}: dataset kind 'image-folder' is not exported yet; convert it to 'image-tensors' (supported: image-tensors, text-classification, causal-lm)`);
     default: {
       const never: never = spec;
       throw new Error(`unknown dataset ${JSON.stringify(never)}`);
@@ -42,19 +42,55 @@ function readDataset(spec: DatasetSpec, path: string): Dataset {
   }
 }
 
+/** Example count, class names, and what train.py needs beyond the spec to read the data. */
+interface DataFacts {
+  n: number;
+  classNames: string[] | null;
+  extra: Record<string, unknown>;
+}
+
+/** `[relative path, label]` per image, in the loader's order (split indices refer to it). */
+function folderFiles(root: string, names: string[]): [string, number][] {
+  return listImageFolder(root).map((e) => {
+    const label = names.indexOf(e.className);
+    if (label < 0) throw new Error(`${join(root, e.relative)}: class '${e.className}' is not among ${names.join(', ')}`);
+    return [e.relative, label];
+  });
+}
+
+/**
+ * An image folder is listed, not decoded: train.py gets the file list in our order, so the
+ * split indices mean the same images, and the pixel plan our loader would follow.
+ */
+function imageFolderFacts(root: string, validationRoot: string | null, modelDir: string): DataFacts {
+  const names = labelVocabulary(listImageFolder(root).map((e) => e.className));
+  const files = folderFiles(root, names);
+  const plan = pixelPlan(modelDir, readModelConfig(modelDir));
+  return {
+    n: files.length, classNames: names,
+    extra: { files, validation_files: validationRoot ? folderFiles(validationRoot, names) : null, pixels: plan },
+  };
+}
+
+function dataFacts(spec: DatasetSpec, path: string, validationPath: string | null, modelDir: string): DataFacts {
+  if (spec.kind === 'image-folder') return imageFolderFacts(path, validationPath, modelDir);
+  const data = readDataset(spec, path);
+  return { n: datasetSize(data), classNames: data.kind === 'causal-lm' ? null : data.classNames, extra: {} };
+}
+
 /** experiment.json: everything train.py needs, with absolute paths. */
 export function experimentJson(spec: RunSpec, baseDir: string, outDir: string): Record<string, unknown> {
   const dataPath = resolve(baseDir, spec.dataset.path);
-  const data = readDataset(spec.dataset, dataPath);
-  const n = datasetSize(data);
   const validationPath = spec.dataset.validation_path ? resolve(baseDir, spec.dataset.validation_path) : null;
+  const modelDir = resolve(baseDir, spec.model);
+  const { n, classNames, extra } = dataFacts(spec.dataset, dataPath, validationPath, modelDir);
   const s = !validationPath && spec.dataset.validation_split !== undefined ? trainValidationSplit(n, spec.dataset.validation_split, spec.training.seed) : null;
   const boft = spec.boft.fields();
   const { diagnostics_steps: _unused, ...training } = spec.training;
   return {
-    model_dir: resolve(baseDir, spec.model),
+    model_dir: modelDir,
     task: TASK_OF[spec.dataset.kind],
-    dataset: { ...spec.dataset, resolved_path: dataPath, class_names: data.kind === 'causal-lm' ? null : data.classNames },
+    dataset: { ...spec.dataset, resolved_path: dataPath, class_names: classNames, ...extra },
     split: { train: s ? [...s.train] : null, validation: s ? [...s.validation] : null, validation_path: validationPath },
     boft: {
       task_type: boft.task_type, target_modules: boft.target_modules, exclude_modules: boft.exclude_modules,

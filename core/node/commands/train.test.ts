@@ -9,12 +9,12 @@ import type { CliIO } from './types';
 
 const sample = resolve(new URL('../../../assets/sample', import.meta.url).pathname);
 
-function runJson(dir: string, extra: Record<string, unknown> = {}): string {
+function runJson(dir: string, extra: Record<string, unknown> = {}, boftExtra: Record<string, unknown> = {}): string {
   const path = join(dir, 'run.json');
   writeFileSync(path, JSON.stringify({
     name: 'test run', model: join(sample, 'model'),
     dataset: { kind: 'image-tensors', path: join(sample, 'data', 'optdigits.safetensors'), validation_split: 0.3 },
-    boft: { target_modules: ['fc1', 'fc2'], boft_block_size: 8, boft_n_butterfly_factor: 2 },
+    boft: { target_modules: ['fc1', 'fc2'], boft_block_size: 8, boft_n_butterfly_factor: 2, ...boftExtra },
     training: { seed: 5, learning_rate: 0.01, max_steps: 6, per_device_train_batch_size: 16, per_device_eval_batch_size: 600, eval_steps: 2, save_steps: 3, diagnostics_steps: 3, ...extra },
     output_dir: 'out', backend: 'cpu',
   }));
@@ -45,20 +45,24 @@ describe('boft train', () => {
     expect(bundle.metrics_after.eval_loss).toBeLessThan(bundle.metrics_before.eval_loss);
   }, 60_000);
 
-  it('Ctrl-C saves a checkpoint; --resume continues with the uninterrupted losses', async () => {
+  // With dropout the generators' states travel in the checkpoint, so it is exact too.
+  it.each([0, 0.25])('Ctrl-C saves a checkpoint; --resume continues with the uninterrupted losses (boft_dropout=%s)', async (p) => {
     const ref = mkdtempSync(join(tmpdir(), 'boft-train-ref-'));
-    const full = await trainRun(runJson(ref), quiet, { progress: false });
+    const full = await trainRun(runJson(ref, {}, { boft_dropout: p }), quiet, { progress: false });
     full.model.dispose();
     const dir = mkdtempSync(join(tmpdir(), 'boft-train-int-'));
     let sent = false;
     const interrupting: CliIO = { out: () => {}, err: (l) => { if (!sent && l.startsWith('eval @ 2')) { sent = true; process.emit('SIGINT'); } } };
-    const cut = await trainRun(runJson(dir), interrupting, { progress: false, handleSigint: true });
+    const cut = await trainRun(runJson(dir, {}, { boft_dropout: p }), interrupting, { progress: false, handleSigint: true });
     cut.model.dispose();
     expect(cut.outcome).toBe('cancelled');
     expect(existsSync(join(dir, 'out', 'checkpoints', 'checkpoint-2', 'adapter_model.safetensors'))).toBe(true);
-    const resumed = await trainRun(runJson(dir), quiet, { progress: false, resume: true });
+    const messages: string[] = [];
+    const resumed = await trainRun(runJson(dir, {}, { boft_dropout: p }), { out: () => {}, err: (l) => messages.push(l) }, { progress: false, resume: true });
     resumed.model.dispose();
     expect(resumed.outcome).toBe('completed');
+    expect(messages).toContain('resumed from checkpoint-2');
+    expect(messages.filter((l) => l.startsWith('warning'))).toEqual([]);
     expect(stepLosses(resumed.outDir)).toEqual(stepLosses(full.outDir));
   }, 60_000);
 });

@@ -137,13 +137,10 @@ function adapterExporter(bm: BOFTModel, naming: AdapterNaming): () => Promise<Ma
 }
 
 /** Restores the newest checkpoint when asked, saying what happened. */
-async function maybeResume(trainer: Trainer, spec: RunSpec, io: CliIO, resume: boolean): Promise<string | null> {
+async function maybeResume(trainer: Trainer, io: CliIO, resume: boolean): Promise<string | null> {
   if (!resume) return null;
   const from = await trainer.restoreLatest();
   io.err(from ? `resumed from ${from}` : 'no checkpoint to resume from; starting at step 0');
-  if (from && spec.boft.boft_dropout > 0) {
-    io.err(`warning: boft_dropout=${spec.boft.boft_dropout}: the dropout generator is not checkpointed, so losses after resume match the uninterrupted run statistically, not exactly`);
-  }
   return from;
 }
 
@@ -200,7 +197,7 @@ export async function trainRun(runPath: string, io: CliIO, opts: TrainOptions = 
     mkdirSync(outDir, { recursive: true });
     const store = new DiskCheckpointStore(join(outDir, 'checkpoints'));
     const trainer = new Trainer({ task, args: spec.training, store, exportAdapter: adapterExporter(bm, naming), diagnostics: () => boftDiagnostics(bm) });
-    const resumedFrom = await maybeResume(trainer, spec, io, opts.resume === true);
+    const resumedFrom = await maybeResume(trainer, io, opts.resume === true);
     const rec = recorder(outDir, resumedFrom !== null, opts.progress === false ? null : new ProgressBar(), io);
     const outcome = await runTrainer(trainer, rec, io, opts);
     const after = outcome === 'cancelled' ? null : task.evaluate(eb);

@@ -12,6 +12,7 @@ which `boft run --adapter`, `boft convert` and the studio load.
 import argparse
 import csv
 import json
+import math
 import os
 
 import torch
@@ -68,9 +69,62 @@ class Rows(torch.utils.data.Dataset):
         return {k: v[j] for k, v in self.columns.items()}
 
 
-def read_examples(ds, path, tokenizer):
+def area_weights(n_in, n_out):
+    """[n_out, n_in] box-filter weights: the overlap of output cell o with input pixel i, over the cell."""
+    s = n_in / n_out
+    taps = []
+    for o in range(n_out):
+        lo, hi = o * s, (o + 1) * s
+        row = [(i, (min(hi, i + 1) - max(lo, i)) / s) for i in range(math.floor(lo), min(n_in, math.ceil(hi)))]
+        taps.append([(i, w) for i, w in row if w > 0])
+    width = max(len(t) for t in taps)
+    # Padded with zero taps after the real ones, so the sums below add in the studio's order.
+    index = torch.tensor([[i for i, _ in t] + [0] * (width - len(t)) for t in taps])
+    weight = torch.tensor([[w for _, w in t] + [0.0] * (width - len(t)) for t in taps], dtype=torch.float64)
+    return index, weight
+
+
+def area_pixels(image, plan):
+    """The studio's pixels without a preprocessor_config.json: [C, H, W] in [0, 1], float64 math."""
+    from PIL import Image  # noqa: F401  (an image folder needs Pillow)
+    rgb = torch.tensor(list(image.convert('RGBA').getdata()), dtype=torch.float64)[:, :3].view(image.height, image.width, 3)
+    if plan['channels'] == 3:
+        planes = [rgb[..., c] / 255 for c in range(3)]
+    else:
+        planes = [(0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]) / 255]
+    iy, wy = area_weights(image.height, plan['height'])
+    ix, wx = area_weights(image.width, plan['width'])
+    out = []
+    for p in planes:
+        acc = torch.zeros(plan['height'], plan['width'], dtype=torch.float64)
+        for ky in range(iy.shape[1]):
+            for kx in range(ix.shape[1]):
+                acc += (wy[:, ky, None] * wx[None, :, kx]) * p[iy[:, ky]][:, ix[:, kx]]
+        out.append(1 - acc if plan.get('invert') else acc)
+    return torch.stack(out).float()
+
+
+def read_image_folder(ds, root, files, model_dir):
+    """files: [relative path, label] in the studio's order; pixels as the studio's loader makes them."""
+    from PIL import Image
+    images = [Image.open(os.path.join(root, f)) for f, _ in files]
+    plan = ds['pixels']
+    if plan['kind'] == 'preprocessor':
+        from transformers import AutoImageProcessor
+        processor = AutoImageProcessor.from_pretrained(model_dir, use_fast=False)
+        pixels = processor(images=[im.convert('RGB') for im in images], return_tensors='pt')['pixel_values']
+    elif plan['kind'] == 'area':
+        pixels = torch.stack([area_pixels(im, plan) for im in images])
+    else:
+        raise SystemExit(f"experiment.json: unknown pixel plan {plan['kind']!r} (known: preprocessor, area)")
+    return {'pixel_values': pixels.float(), 'labels': torch.tensor([label for _, label in files])}
+
+
+def read_examples(ds, path, tokenizer, files=None, model_dir=None):
     """Columns of equal length (classification) or a list of documents (causal LM)."""
     kind = ds['kind']
+    if kind == 'image-folder':
+        return read_image_folder(ds, path, files, model_dir)
     if kind == 'image-tensors':
         t = load_file(path)
         return {'pixel_values': t['pixel_values'].float(), 'labels': t['labels'].long()}
@@ -93,7 +147,7 @@ def read_examples(ds, path, tokenizer):
         if ds['format'] == 'jsonl':
             return [json.loads(line)[field] for line in text.splitlines() if line.strip()]
         return [p.strip() for p in text.split('\n\n') if p.strip()]
-    raise SystemExit(f"dataset kind '{kind}' is not supported by the exported job (supported: image-tensors, text-classification, causal-lm)")
+    raise SystemExit(f"dataset kind '{kind}' is not supported by the exported job (supported: image-tensors, image-folder, text-classification, causal-lm)")
 
 
 def pack(docs, tokenizer, block_size):
@@ -104,11 +158,11 @@ def pack(docs, tokenizer, block_size):
     return Rows({'input_ids': blocks, 'labels': blocks.clone()}, list(range(n)))
 
 
-def datasets(spec, data_path, tokenizer):
+def datasets(spec, data_path, tokenizer, model_dir):
     """Train/validation sets with the studio's split (indices written by export-peft)."""
     ds, split = spec['dataset'], spec['split']
-    main_ex = read_examples(ds, data_path, tokenizer)
-    val_ex = read_examples(ds, split['validation_path'], tokenizer) if split['validation_path'] else None
+    main_ex = read_examples(ds, data_path, tokenizer, ds.get('files'), model_dir)
+    val_ex = read_examples(ds, split['validation_path'], tokenizer, ds.get('validation_files'), model_dir) if split['validation_path'] else None
     n = len(main_ex) if isinstance(main_ex, list) else len(main_ex['labels'])
     train_idx = split['train'] if split['train'] is not None else list(range(n))
     if isinstance(main_ex, list):
@@ -149,8 +203,9 @@ def main():
     a = p.parse_args()
     with open(a.experiment) as f:
         spec = json.load(f)
-    model, tokenizer = load_base_model(a.model or spec['model_dir'], spec['task'])
-    train, val = datasets(spec, a.data or spec['dataset']['resolved_path'], tokenizer)
+    model_dir = a.model or spec['model_dir']
+    model, tokenizer = load_base_model(model_dir, spec['task'])
+    train, val = datasets(spec, a.data or spec['dataset']['resolved_path'], tokenizer, model_dir)
     peft_model = get_peft_model(model, BOFTConfig(**spec['boft']))
     peft_model.print_trainable_parameters()
     output_dir = a.output_dir or spec['output_dir']

@@ -1,0 +1,80 @@
+// One BOFT dense layer's forward over a frozen weight as ONE node of the autograd tape:
+//   out = ((x · M_1 ··· M_n) · W) ⊙ s + bias,   W = weightᵀ ('outIn', torch Linear) or weight ('inOut', Conv1D).
+//
+// Why one node: tfjs keeps every tensor a forward creates, and every gradient the backward
+// produces, until the whole step's gradient is done (tape.ts frees neither). Composed of
+// rotate / matMul / scale nodes, a layer held its rotated input, base output, output and
+// four [T, ·] gradients for the whole step. Here it holds its output, the base output (ds
+// needs it) and one gradient; the rotations' inner inputs are recomputed in the backward
+// (cheap next to the matMul: O(T·d·b·m) against O(T·d·out)). Same products, same values.
+import * as tf from '@tensorflow/tfjs';
+import type { BoftGeometry } from '../math/geometry';
+import { rotateGrad, rotateValue } from '../math/rotation';
+import { columnSum, scaleGrads, scaleValue } from '../math/scale';
+import { tidyGrad } from '../math/tidy-grad';
+
+export type DenseLayout = 'outIn' | 'inOut';
+
+/** One adapter's rotation, in the order it is applied to x. */
+export interface Rotation {
+  Q: tf.Tensor4D; // [m, k, b, b]
+  g: BoftGeometry;
+}
+
+export interface FrozenDense {
+  /** A weight with trainable = false: it gets no gradient. */
+  weight: tf.Tensor2D;
+  layout: DenseLayout;
+  bias?: tf.Tensor1D;
+  /** A frozen bias gets no gradient and is not an input of the node. */
+  biasTrainable: boolean;
+}
+
+/** xr: [T, d] -> xr · W: [T, out]. */
+function baseProduct(xr: tf.Tensor, base: FrozenDense): tf.Tensor {
+  return tf.tidy(() => tf.matMul(xr as tf.Tensor2D, base.layout === 'outIn' ? (tf.transpose(base.weight) as tf.Tensor2D) : base.weight));
+}
+
+/** dy0: [T, out] -> dy0 · Wᵀ: [T, d]; 'outIn' stores Wᵀ, so no transpose. */
+function baseInputGrad(dy0: tf.Tensor, base: FrozenDense): tf.Tensor {
+  return tf.matMul(dy0 as tf.Tensor2D, base.layout === 'outIn' ? base.weight : (tf.transpose(base.weight) as tf.Tensor2D));
+}
+
+/** x: [T, d] -> the inputs of every rotation (x, x·M_1, …), recomputed without a tape. */
+function rotationInputs(x: tf.Tensor, rots: Rotation[], Qs: tf.Tensor[]): tf.Tensor[] {
+  const inputs = [x];
+  for (let i = 0; i < rots.length - 1; i++) inputs.push(rotateValue(inputs[i], Qs[i] as tf.Tensor4D, rots[i].g));
+  return inputs;
+}
+
+/** dy: [T, out] -> [dx, ...dQ per rotation, ds, (dBias)]. */
+function backward(dy: tf.Tensor, x: tf.Tensor, Qs: tf.Tensor[], y0: tf.Tensor, s: tf.Tensor, rots: Rotation[], base: FrozenDense): tf.Tensor[] {
+  const [dy0, ds] = scaleGrads(dy, y0, s);
+  let d = baseInputGrad(dy0, base); // [T, d], gradient of the last rotation's output
+  const inputs = rotationInputs(x, rots, Qs);
+  const dQs: tf.Tensor[] = new Array<tf.Tensor>(rots.length);
+  for (let i = rots.length - 1; i >= 0; i--) [d, dQs[i]] = rotateGrad(d, inputs[i], Qs[i] as tf.Tensor4D, rots[i].g);
+  return [d, ...dQs, ds, ...(base.bias && base.biasTrainable ? [columnSum(dy)] : [])];
+}
+
+/**
+ * x: [T, d], rots applied in order, base frozen, s: [out] -> [T, out]. Differentiable w.r.t.
+ * x, every Q, s and a trainable bias.
+ */
+export function boftDense(x: tf.Tensor2D, rots: Rotation[], base: FrozenDense, s: tf.Tensor1D): tf.Tensor2D {
+  const n = rots.length;
+  const withBias = base.bias !== undefined && base.biasTrainable;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const Qs = rest.slice(0, n);
+    const ss = rest[n];
+    const bias = withBias ? rest[n + 1] : base.bias;
+    const y0 = tf.tidy(() => baseProduct(rots.reduce((h, r, i) => rotateValue(h, Qs[i] as tf.Tensor4D, r.g), xs as tf.Tensor), base));
+    save([xs, ...Qs, y0, ss]);
+    const value = scaleValue(y0, ss, bias);
+    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], saved.slice(1, n + 1), saved[n + 1], saved[n + 2], rots, base));
+    return { value, gradFunc };
+  });
+  return f(x, ...rots.map((r) => r.Q), s, ...(withBias && base.bias ? [base.bias] : [])) as tf.Tensor2D;
+}
