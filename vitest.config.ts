@@ -31,7 +31,18 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'app',
-          include: ['electron/**/*.test.ts', 'renderer/**/*.test.ts', 'renderer/**/*.test.tsx'],
+          include: ['electron/**/*.test.ts', 'renderer/**/*.test.ts'],
+          pool: 'forks',
+        },
+      },
+      {
+        // Component tests render React into a DOM; the rest of the app project stays on Node.
+        extends: true,
+        test: {
+          name: 'app-dom',
+          include: ['renderer/**/*.test.tsx'],
+          environment: 'happy-dom',
+          setupFiles: ['renderer/src/testing/dom-setup.ts'],
           pool: 'forks',
         },
       },

@@ -108,10 +108,10 @@ export function scriptedHandlers(emit: (e: StudioEvent) => void, stepMs: number)
     'adapters.activate': async (p) => ({ adapters: (adapters = adapters.map((a) => ({ ...a, active: p.names.includes(a.name) }))) }),
     'adapters.merge': async (p) => {
       adapters = adapters.map((a) => (!p.names || p.names.includes(a.name) ? { ...a, merged: true } : a));
-      return { adapters, agreement: { maxAbsDiff: 2.4e-7, samples: 64 } };
+      return { adapters, agreement: { maxAbsDiff: 2.4e-7, samples: 64, batch: 'validation' } };
     },
     'adapters.unmerge': async () => ({ adapters: (adapters = adapters.map((a) => ({ ...a, merged: false }))) }),
-    'adapters.mergeAndUnload': async () => ({ adapters: (adapters = []), agreement: { maxAbsDiff: 2.4e-7, samples: 64 }, model }),
+    'adapters.mergeAndUnload': async () => ({ adapters: (adapters = []), agreement: { maxAbsDiff: 2.4e-7, samples: 64, batch: 'validation' }, model }),
     'adapters.unload': async () => ({ adapters: (adapters = []), model }),
     'adapters.delete': async (p) => ({ adapters: (adapters = adapters.filter((a) => a.name !== p.name)) }),
     'export.adapter': async (p) => {

@@ -2,6 +2,7 @@
 // These check structure and types only; BOFT semantics (block sizes, factors, matching
 // rules) are validated by core/boft, whose named errors come back as typed results.
 import { z } from 'zod';
+import { BIAS_MODES } from './boft-config';
 
 const int = z.number().int();
 const nonNegInt = int.min(0);
@@ -100,7 +101,7 @@ export const boftConfigSchema = z.object({
   exclude_modules: stringOrList.nullable().optional(),
   boft_dropout: finite.optional(),
   fan_in_fan_out: z.boolean().optional(),
-  bias: z.enum(['none', 'all', 'boft_only']).optional(),
+  bias: z.enum(BIAS_MODES).optional(),
   modules_to_save: z.array(z.string()).nullable().optional(),
   init_weights: z.boolean().optional(),
   layers_to_transform: z.union([int, z.array(int)]).nullable().optional(),
@@ -272,7 +273,13 @@ export const mergeAgreementSchema = z.object({
   /** max |merged(x) − unmerged(x)| on a held-out batch. */
   maxAbsDiff: finite,
   samples: nonNegInt,
+  /**
+   * Where the batch came from: 'validation' = examples of the project's validation split;
+   * 'synthetic' = a seeded batch from the model's input domain (no data to hold out).
+   */
+  batch: z.enum(['validation', 'synthetic']),
 });
+export type MergeAgreement = z.infer<typeof mergeAgreementSchema>;
 
 export const exportResultSchema = z.object({ dir: z.string(), files: z.array(z.string()), bytes: nonNegInt });
 

@@ -80,7 +80,7 @@ describe('contract over the in-memory transport', () => {
     expect((await call('adapters.load', { path: '/a/b', adapterName: 'b' })).adapters.map((a) => a.name)).toEqual(['b']);
     await call('adapters.load', { path: '/a/c', adapterName: 'c' });
     expect((await call('adapters.activate', { names: ['c'] })).adapters.map((a) => a.active)).toEqual([false, true]);
-    expect((await call('adapters.merge', { safeMerge: true })).agreement).toEqual({ maxAbsDiff: 0, samples: 4 });
+    expect((await call('adapters.merge', { safeMerge: true })).agreement).toEqual({ maxAbsDiff: 0, samples: 4, batch: 'synthetic' });
     expect((await call('adapters.unmerge', {})).adapters.every((a) => !a.merged)).toBe(true);
     expect((await call('adapters.delete', { name: 'b' })).adapters.map((a) => a.name)).toEqual(['c']);
     expect((await call('adapters.list', {})).adapters).toHaveLength(1);

@@ -64,9 +64,9 @@ export class FakeAdapters implements AdapterEngine {
     for (const n of names) this.find(n);
     for (const a of this.adapters) a.active = names.includes(a.name);
   }
-  async merge(names: string[] | undefined): Promise<{ maxAbsDiff: number; samples: number }> {
+  async merge(names: string[] | undefined): Promise<{ maxAbsDiff: number; samples: number; batch: 'synthetic' }> {
     for (const a of this.adapters) if (!names || names.includes(a.name)) a.merged = true;
-    return { maxAbsDiff: 0, samples: 4 };
+    return { maxAbsDiff: 0, samples: 4, batch: 'synthetic' };
   }
   unmerge(): void {
     for (const a of this.adapters) a.merged = false;

@@ -10,6 +10,7 @@ import type {
   EvalMetrics,
   HyperParams,
   LayerDiagnostics,
+  MergeAgreement,
   ModelSource,
   Project,
   StepMetrics,
@@ -39,10 +40,7 @@ export interface ConfigValidator {
   validate(root: Module, config: BoftConfigInput): ValidationReport;
 }
 
-export interface MergeAgreement {
-  maxAbsDiff: number;
-  samples: number;
-}
+export type { MergeAgreement } from '../shared/schemas';
 
 export interface ExportProgress {
   (phase: string, done: number, total: number): void;

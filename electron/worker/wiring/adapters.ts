@@ -9,6 +9,9 @@ import { adapterNamingFor, type AdapterNaming } from '../../../core/io/peft';
 import { fromPretrained, loadAdapter, savePretrained } from '../../../core/node/adapter-fs';
 import { mergeCheckpoint } from '../../../core/node/commands/merge';
 import { measureMerge } from './agreement';
+import { sampleHeldOut, type HeldOutSource } from './held-out';
+import { PretrainedModel } from '../../../core/models/types';
+import type { DatasetSpec as CoreDataset } from '../../../core/train/run-spec';
 import type { Module } from '../../../core/nn/module';
 import { StudioError } from '../../shared/contract';
 import { throwIfCancelled } from '../../shared/dispatcher';
@@ -32,8 +35,14 @@ export class CoreAdapters implements AdapterEngine {
   private readonly origins = new Map<string, Origin>();
   private readonly naming: AdapterNaming;
 
-  constructor(private readonly model: LoadedModel) {
+  /** `heldOut`: the validation batch of the merge check; training replaces it with its run's split. */
+  constructor(private readonly model: LoadedModel, private heldOut: HeldOutSource | null = null) {
     this.naming = adapterNamingFor(model.modelType);
+  }
+
+  /** The split a run trained with: its validation examples are the held-out batch from now on. */
+  useHeldOut(source: HeldOutSource | null): void {
+    this.heldOut = source;
   }
 
   /** The wrapped model, for the trainer; null until an adapter exists. */
@@ -99,7 +108,7 @@ export class CoreAdapters implements AdapterEngine {
       doMerge();
       return null;
     }
-    return measureMerge(bm.model, doMerge);
+    return measureMerge(bm.model, doMerge, this.heldOut);
   }
 
   unmerge(): void {
@@ -113,7 +122,7 @@ export class CoreAdapters implements AdapterEngine {
     const doIt = (): void => {
       root = core('merge-and-unload failed', () => bm.mergeAndUnload({ adapterNames: names, safeMerge }));
     };
-    const agreement = sameSet(names ?? bm.activeAdapters, bm.activeAdapters) ? measureMerge(bm.model, doIt) : (doIt(), null);
+    const agreement = sameSet(names ?? bm.activeAdapters, bm.activeAdapters) ? measureMerge(bm.model, doIt, this.heldOut) : (doIt(), null);
     this.bm = null;
     this.origins.clear();
     return { agreement, root };
@@ -206,4 +215,17 @@ async function describeDir(dir: string): Promise<ExportResult> {
   return { dir, files, bytes };
 }
 
-export const coreAdapterFactory: AdapterEngineFactory = { create: (model) => new CoreAdapters(model) };
+/**
+ * Adapter engines for opened models. The embedded sample holds out its validation split
+ * (drawn with `sampleSeed`, the studio's default run seed); a model folder has no data until
+ * a run brings some, so its merge check falls back to the seeded probe and says so.
+ */
+export function coreAdapterFactory(sampleDir: string, sampleSpec: CoreDataset, sampleSeed: number): AdapterEngineFactory {
+  return {
+    create: (model) => {
+      const root = model.root;
+      const held = model.source.kind === 'sample' && root instanceof PretrainedModel ? sampleHeldOut(sampleDir, sampleSpec, root, sampleSeed) : null;
+      return new CoreAdapters(model, held);
+    },
+  };
+}

@@ -1,9 +1,12 @@
-// Merge agreement: max |merged(x) − unmerged(x)| over a fixed probe batch, the check the
-// adapters panel shows after a merge. The batch is seeded and drawn from the model's input
-// domain (pixels in [0, 1), token ids below vocab_size), so the figure is reproducible.
+// Merge agreement: max |merged(x) − unmerged(x)| over a held-out batch, the check the
+// adapters panel shows after a merge. The batch is the project's validation split when it
+// has one (held-out.ts); otherwise a seeded probe from the model's input domain (pixels in
+// [0, 1), token ids below vocab_size), and the result says which it was.
 import * as tf from '@tensorflow/tfjs';
 import { PretrainedModel, type ModelInputs } from '../../../core/models/types';
 import type { Module } from '../../../core/nn/module';
+import type { MergeAgreement } from '../../shared/schemas';
+import type { HeldOutSource } from './held-out';
 
 export const PROBE_SAMPLES = 8;
 const PROBE_TOKENS = 16;
@@ -51,24 +54,36 @@ function logits(model: PretrainedModel, inputs: ModelInputs): Float32Array {
   }
 }
 
+/** The validation batch when the source gives one, else the seeded probe, else null. */
+function pickBatch(model: PretrainedModel, heldOut: HeldOutSource | null): { inputs: ModelInputs; samples: number; batch: MergeAgreement['batch'] } | null {
+  const held = heldOut?.() ?? null;
+  if (held) return { inputs: held.inputs(), samples: held.samples, batch: 'validation' };
+  const probe = probeInputs(model);
+  return probe ? { inputs: probe, samples: PROBE_SAMPLES, batch: 'synthetic' } : null;
+}
+
 /**
  * Runs `merge` between two forwards and returns the largest difference (float64 in JS).
- * Returns null for models without a probe; `merge` runs either way.
+ * Returns null for models with neither a held-out batch nor a probe; `merge` runs either way.
  */
-export function measureMerge(root: Module, merge: () => void): { maxAbsDiff: number; samples: number } | null {
-  const inputs = root instanceof PretrainedModel ? probeInputs(root) : null;
-  if (!inputs || !(root instanceof PretrainedModel)) {
+export function measureMerge(root: Module, merge: () => void, heldOut: HeldOutSource | null = null): MergeAgreement | null {
+  const picked = root instanceof PretrainedModel ? pickBatch(root, heldOut) : null;
+  if (!picked || !(root instanceof PretrainedModel)) {
     merge();
     return null;
   }
   try {
-    const before = logits(root, inputs);
+    const before = logits(root, picked.inputs);
     merge();
-    const after = logits(root, inputs);
-    let max = 0;
-    for (let i = 0; i < before.length; i++) max = Math.max(max, Math.abs(after[i] - before[i]));
-    return { maxAbsDiff: max, samples: PROBE_SAMPLES };
+    const after = logits(root, picked.inputs);
+    return { maxAbsDiff: maxAbsDiff(before, after), samples: picked.samples, batch: picked.batch };
   } finally {
-    for (const t of Object.values(inputs)) (t as tf.Tensor).dispose();
+    for (const t of Object.values(picked.inputs)) (t as tf.Tensor).dispose();
   }
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(b[i] - a[i]));
+  return max;
 }

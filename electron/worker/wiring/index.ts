@@ -7,7 +7,7 @@ import { sampleDir, studioHome } from '../../node/paths';
 import { FileProjectStore } from '../../node/project-store';
 import { coreAdapterFactory } from './adapters';
 import { CoreModels } from './models';
-import { coreTrainer } from './trainer';
+import { coreTrainer, DEFAULT_SEED, SAMPLE_DATASET } from './trainer';
 import { coreConfigValidator } from './validator';
 
 export interface CoreDepsOptions {
@@ -21,7 +21,7 @@ export function createCoreDeps(o: CoreDepsOptions): StudioDeps {
   return {
     models: new CoreModels(sampleDir()),
     validator: coreConfigValidator,
-    adapters: coreAdapterFactory,
+    adapters: coreAdapterFactory(sampleDir(), SAMPLE_DATASET, DEFAULT_SEED),
     trainer: coreTrainer(home, sampleDir()),
     projects: new FileProjectStore(home),
     appInfo: () => nodeAppInfo(o.mode, o.backend),

@@ -10,6 +10,7 @@ import { boftDiagnostics } from '../../../core/train/diagnostics';
 import type { TrainEvent } from '../../../core/train/events';
 import type { DatasetSpec as CoreDataset } from '../../../core/train/run-spec';
 import { loadDatasets, taskFor } from '../../../core/node/datasets';
+import type { Dataset } from '../../../core/data/dataset';
 import { DiskCheckpointStore } from '../../../core/node/train-files';
 import { writeAdapterDir } from '../../../core/node/adapter-fs';
 import { ADAPTER_CONFIG_NAME, ADAPTER_WEIGHTS_NAME, adapterNamingFor, serializeAdapter } from '../../../core/io/peft';
@@ -19,8 +20,19 @@ import { StudioError } from '../../shared/contract';
 import type { DatasetSpec, HyperParams } from '../../shared/schemas';
 import type { Trainer, TrainingJob, TrainingOutcome, TrainingRequest, TrainingSink } from '../ports';
 import { CoreAdapters } from './adapters';
+import { heldOutOf, type HeldOutSource } from './held-out';
 
-const SAMPLE_DATASET: CoreDataset = { kind: 'image-tensors', path: 'data/optdigits.safetensors', validation_split: 0.3 };
+/** Studio runs default to seed 0 (the editor's default); the sample's split then matches. */
+export const DEFAULT_SEED = 0;
+
+/** The run's own validation split becomes the merge check's held-out batch. */
+function heldOutSource(validation: Dataset | null, modelDir: string, spec: CoreDataset): HeldOutSource | null {
+  if (!validation) return null;
+  const maxLength = spec.kind === 'text-classification' ? spec.max_length : undefined;
+  return () => heldOutOf(validation, modelDir, maxLength);
+}
+
+export const SAMPLE_DATASET: CoreDataset = { kind: 'image-tensors', path: 'data/optdigits.safetensors', validation_split: 0.3 };
 
 function bad(message: string): never {
   throw new StudioError('INVALID_CONFIG', message);
@@ -121,6 +133,7 @@ function setUp(req: TrainingRequest, sampleDir: string, home: string) {
     throw new StudioError('IO', (e as Error).message);
   }
   const bm = req.adapters.addAdapter(req.adapterName, req.config, req.runId);
+  req.adapters.useHeldOut(heldOutSource(data.validation, modelDir, spec));
   root.train();
   return { root, bm, args, runDir, task: taskFor(root, spec, data, modelDir) };
 }

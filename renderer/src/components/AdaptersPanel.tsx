@@ -68,7 +68,10 @@ function Agreement() {
   if (!a) return <p className="notice" role="status" data-testid="agreement-none">The service ran no merged-vs-unmerged check for this merge (no held-out batch was available).</p>;
   return (
     <p className="agreement" role="status" data-testid="agreement">
-      Merged vs unmerged outputs on a held-out batch of {a.samples}: max |difference| = <b>{a.maxAbsDiff.toExponential(2)}</b>
+      {a.batch === 'validation'
+        ? <>Merged vs unmerged outputs on a held-out batch of {a.samples} validation examples</>
+        : <>Merged vs unmerged outputs on a synthetic batch of {a.samples} seeded inputs (the project has no validation data)</>}
+      : max |difference| = <b>{a.maxAbsDiff.toExponential(2)}</b>
       {a.maxAbsDiff <= 1e-4 ? ' (agrees to fp32 rounding)' : ' (larger than fp32 rounding; check the adapter)'}
     </p>
   );

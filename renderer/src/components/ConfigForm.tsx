@@ -1,7 +1,7 @@
 // The BOFTConfig form: one labelled control per PEFT field, checked as the user types
 // (locally at once, by the service's config.validate after a pause).
 import { useEffect, useId, useState } from 'react';
-import type { BiasMode, BoftConfig } from '../api';
+import { BIAS_MODES, type BiasMode, type BoftConfig } from '../api';
 import { formatTargetText, parseTargetText } from '../lib/patterns';
 import { CheckField, NumberField, SelectField, TextField } from './fields';
 
@@ -93,7 +93,7 @@ export function ConfigForm({ c, set, errors }: { c: BoftConfig; set: Set; errors
       <fieldset>
         <legend>Training behaviour</legend>
         <NumberField label="boft_dropout" testId="f-boft_dropout" value={c.boft_dropout} step={0.05} onChange={(v) => set('boft_dropout', v)} error={errors.boft_dropout} hint="Multiplicative dropout: a share of one factor's blocks become identity during training." />
-        <SelectField<BiasMode> label="bias" value={c.bias} options={[{ value: 'none', label: 'none' }, { value: 'all', label: 'all' }, { value: 'boft_only', label: 'boft_only' }]} onChange={(v) => set('bias', v)} error={errors.bias} />
+        <SelectField<BiasMode> label="bias" value={c.bias} options={BIAS_MODES.map((m) => ({ value: m, label: m }))} onChange={(v) => set('bias', v)} error={errors.bias} />
         <CheckField label="fan_in_fan_out (weights stored as in × out, e.g. GPT-2 Conv1D)" checked={c.fan_in_fan_out} onChange={(v) => set('fan_in_fan_out', v)} error={errors.fan_in_fan_out} />
         <CheckField label="init_weights (start at the identity rotation)" checked={c.init_weights} onChange={(v) => set('init_weights', v)} error={errors.init_weights} />
         <CheckField label="inference_mode" checked={c.inference_mode} onChange={(v) => set('inference_mode', v)} error={errors.inference_mode} />

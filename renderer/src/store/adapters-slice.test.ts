@@ -18,7 +18,7 @@ function withAdapters(initial: AdapterInfo[]) {
     'adapters.list': async () => ({ adapters: list }),
     'adapters.merge': async (p) => {
       list = list.map((a) => (p.names?.includes(a.name) ? { ...a, merged: true } : a));
-      return { adapters: list, agreement: { maxAbsDiff: 3.1e-7, samples: 64 } };
+      return { adapters: list, agreement: { maxAbsDiff: 3.1e-7, samples: 64, batch: 'validation' } };
     },
     'adapters.delete': async (p) => {
       if (!list.some((a) => a.name === p.name)) throw new StudioError('NOT_FOUND', `no adapter ${p.name}`);
@@ -56,7 +56,7 @@ describe('adapters slice', () => {
     await store.getState().confirmAction();
     const s = store.getState();
     expect(s.adapters[0].merged).toBe(true);
-    expect(s.lastMerge).toEqual({ agreement: { maxAbsDiff: 3.1e-7, samples: 64 } });
+    expect(s.lastMerge).toEqual({ agreement: { maxAbsDiff: 3.1e-7, samples: 64, batch: 'validation' } });
     expect(fake.calls.find((c) => c.method === 'adapters.merge')?.params).toEqual({ names: ['a'], safeMerge: true });
   });
 

@@ -1,6 +1,8 @@
 // Adapters: list, confirm-then-act (each confirmation says what will change), merge
 // agreement readout, export with progress, loading an exported adapter back.
-import type { AdapterInfo, Result, StudioEvent } from '../api';
+import type { AdapterInfo, MergeAgreement, Result, StudioEvent } from '../api';
+
+export type { MergeAgreement } from '../api';
 import { valueOr, type SliceCreator } from './types';
 
 export type AdapterAction = 'activate' | 'merge' | 'unmerge' | 'merge_and_unload' | 'unload' | 'delete';
@@ -26,10 +28,6 @@ export interface ExportJob {
   error: string | null;
 }
 
-export interface MergeAgreement {
-  maxAbsDiff: number;
-  samples: number;
-}
 
 export interface AdaptersSlice {
   adapters: AdapterInfo[];

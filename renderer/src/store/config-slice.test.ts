@@ -107,7 +107,7 @@ describe('config slice', () => {
     expect(localFieldErrors(base)).toEqual({});
     expect(localFieldErrors({ ...base, boft_block_num: 4 }).boft_block_size).toMatch(/exactly one/);
     expect(localFieldErrors({ ...base, boft_dropout: 1 }).boft_dropout).toMatch(/\[0, 1\)/);
-    expect(localFieldErrors({ ...base, target_modules: '(' }).target_modules).toMatch(/invalid regex/);
+    expect(localFieldErrors({ ...base, target_modules: '(' }).target_modules).toMatch(/target_modules is not a valid regex/);
     expect(localFieldErrors({ ...base, layers_pattern: 'layers' }).layers_to_transform).toMatch(/must be set/);
   });
 });

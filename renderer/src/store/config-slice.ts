@@ -47,15 +47,15 @@ export function targetedPaths(rows: readonly ModuleRow[], config: BoftConfig): S
 /** Field checks that need no model; the service adds per-layer ones. */
 export function localFieldErrors(c: BoftConfig): Record<string, string> {
   const e: Record<string, string> = {};
-  if (c.boft_block_size < 0 || !Number.isInteger(c.boft_block_size)) e.boft_block_size = `must be a non-negative integer, got ${c.boft_block_size}`;
-  if (c.boft_block_num < 0 || !Number.isInteger(c.boft_block_num)) e.boft_block_num = `must be a non-negative integer, got ${c.boft_block_num}`;
+  if (c.boft_block_size < 0 || !Number.isInteger(c.boft_block_size)) e.boft_block_size = `boft_block_size must be a non-negative integer, got ${c.boft_block_size}`;
+  if (c.boft_block_num < 0 || !Number.isInteger(c.boft_block_num)) e.boft_block_num = `boft_block_num must be a non-negative integer, got ${c.boft_block_num}`;
   if ((c.boft_block_size === 0) === (c.boft_block_num === 0)) {
     e.boft_block_size = `set exactly one of boft_block_size (${c.boft_block_size}) and boft_block_num (${c.boft_block_num}); the other must be 0`;
   }
-  if (!Number.isInteger(c.boft_n_butterfly_factor) || c.boft_n_butterfly_factor < 1) e.boft_n_butterfly_factor = `must be an integer ≥ 1, got ${c.boft_n_butterfly_factor}`;
-  if (!(c.boft_dropout >= 0 && c.boft_dropout < 1)) e.boft_dropout = `must be in [0, 1), got ${c.boft_dropout}`;
-  if (typeof c.target_modules === 'string' && fullMatcher(c.target_modules) === null) e.target_modules = `invalid regex: ${c.target_modules}`;
-  if (typeof c.exclude_modules === 'string' && fullMatcher(c.exclude_modules) === null) e.exclude_modules = `invalid regex: ${c.exclude_modules}`;
+  if (!Number.isInteger(c.boft_n_butterfly_factor) || c.boft_n_butterfly_factor < 1) e.boft_n_butterfly_factor = `boft_n_butterfly_factor must be an integer ≥ 1, got ${c.boft_n_butterfly_factor}`;
+  if (!(c.boft_dropout >= 0 && c.boft_dropout < 1)) e.boft_dropout = `boft_dropout must be in [0, 1), got ${c.boft_dropout}`;
+  if (typeof c.target_modules === 'string' && fullMatcher(c.target_modules) === null) e.target_modules = `target_modules is not a valid regex: ${c.target_modules}`;
+  if (typeof c.exclude_modules === 'string' && fullMatcher(c.exclude_modules) === null) e.exclude_modules = `exclude_modules is not a valid regex: ${c.exclude_modules}`;
   if (c.layers_pattern !== null && c.layers_pattern.length > 0 && c.layers_to_transform === null) {
     e.layers_to_transform = 'layers_pattern is set, so layers_to_transform must be set too';
   }
