@@ -5,11 +5,11 @@
 // produces, until the whole step's gradient is done (tape.ts frees neither). Composed of
 // rotate / matMul / scale nodes, a layer held its rotated input, base output, output and
 // four [T, ·] gradients for the whole step. Here it holds its output, the base output (ds
-// needs it) and one gradient; the rotations' inner inputs are recomputed in the backward
-// (cheap next to the matMul: O(T·d·b·m) against O(T·d·out)). Same products, same values.
+// needs it), the rotation factors' inputs (m [T, d] per adapter) and one gradient. Same
+// products, same values.
 import * as tf from '@tensorflow/tfjs';
 import type { BoftGeometry } from '../math/geometry';
-import { rotateGrad, rotateValue } from '../math/rotation';
+import { rotateGradFromInputs, rotateKeepingInputs } from '../math/rotation';
 import { columnSum, scaleGrads, scaleValue } from '../math/scale';
 import { tidyGrad } from '../math/tidy-grad';
 
@@ -40,21 +40,33 @@ function baseInputGrad(dy0: tf.Tensor, base: FrozenDense): tf.Tensor {
   return tf.matMul(dy0 as tf.Tensor2D, base.layout === 'outIn' ? base.weight : (tf.transpose(base.weight) as tf.Tensor2D));
 }
 
-/** x: [T, d] -> the inputs of every rotation (x, x·M_1, …), recomputed without a tape. */
-function rotationInputs(x: tf.Tensor, rots: Rotation[], Qs: tf.Tensor[]): tf.Tensor[] {
-  const inputs = [x];
-  for (let i = 0; i < rots.length - 1; i++) inputs.push(rotateValue(inputs[i], Qs[i] as tf.Tensor4D, rots[i].g));
-  return inputs;
-}
-
-/** dy: [T, out] -> [dx, ...dQ per rotation, ds, (dBias)]. */
-function backward(dy: tf.Tensor, x: tf.Tensor, Qs: tf.Tensor[], y0: tf.Tensor, s: tf.Tensor, rots: Rotation[], base: FrozenDense): tf.Tensor[] {
+/** dy: [T, out] -> [dx, ...dQ per rotation, ds, (dBias)]; uPs[i]: rotation i's factor inputs. */
+function backward(dy: tf.Tensor, Qs: tf.Tensor[], uPs: tf.Tensor[][], y0: tf.Tensor, s: tf.Tensor, rots: Rotation[], base: FrozenDense): tf.Tensor[] {
   const [dy0, ds] = scaleGrads(dy, y0, s);
   let d = baseInputGrad(dy0, base); // [T, d], gradient of the last rotation's output
-  const inputs = rotationInputs(x, rots, Qs);
   const dQs: tf.Tensor[] = new Array<tf.Tensor>(rots.length);
-  for (let i = rots.length - 1; i >= 0; i--) [d, dQs[i]] = rotateGrad(d, inputs[i], Qs[i] as tf.Tensor4D, rots[i].g);
+  for (let i = rots.length - 1; i >= 0; i--) [d, dQs[i]] = rotateGradFromInputs(d, uPs[i], Qs[i] as tf.Tensor4D, rots[i].g);
   return [d, ...dQs, ds, ...(base.bias && base.biasTrainable ? [columnSum(dy)] : [])];
+}
+
+/** x: [T, d] -> [y0 = (x·M_1···M_n)·W: [T, out], ...every rotation's factor inputs], nothing else kept. */
+function forwardKeeping(x: tf.Tensor, Qs: tf.Tensor[], rots: Rotation[], base: FrozenDense): tf.Tensor[] {
+  return tf.tidy(() => {
+    const kept: tf.Tensor[] = [];
+    let h = x;
+    rots.forEach((r, i) => {
+      const { y, uP } = rotateKeepingInputs(h, Qs[i] as tf.Tensor4D, r.g);
+      kept.push(...uP);
+      h = y;
+    });
+    return [baseProduct(h, base), ...kept];
+  });
+}
+
+/** flat [Σ m_i tensors] -> per rotation [m_i tensors]. */
+function splitByFactors(flat: tf.Tensor[], rots: Rotation[]): tf.Tensor[][] {
+  let at = 0;
+  return rots.map((r) => flat.slice(at, (at += r.g.m)));
 }
 
 /**
@@ -70,10 +82,13 @@ export function boftDense(x: tf.Tensor2D, rots: Rotation[], base: FrozenDense, s
     const Qs = rest.slice(0, n);
     const ss = rest[n];
     const bias = withBias ? rest[n + 1] : base.bias;
-    const y0 = tf.tidy(() => baseProduct(rots.reduce((h, r, i) => rotateValue(h, Qs[i] as tf.Tensor4D, r.g), xs as tf.Tensor), base));
-    save([xs, ...Qs, y0, ss]);
+    const [y0, ...uPflat] = forwardKeeping(xs, Qs, rots, base);
+    save([...Qs, y0, ss, ...uPflat]);
     const value = scaleValue(y0, ss, bias);
-    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => backward(dy, saved[0], saved.slice(1, n + 1), saved[n + 1], saved[n + 2], rots, base));
+    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const uPs = splitByFactors(saved.slice(n + 2), rots);
+      return backward(dy, saved.slice(0, n), uPs, saved[n], saved[n + 1], rots, base);
+    });
     return { value, gradFunc };
   });
   return f(x, ...rots.map((r) => r.Q), s, ...(withBias && base.bias ? [base.bias] : [])) as tf.Tensor2D;
