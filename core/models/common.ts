@@ -1,6 +1,6 @@
 // Pieces several architectures share: head splitting, masks, eager attention, rotary tables.
 import * as tf from '@tensorflow/tfjs';
-import { conv1dGpt2 } from '../nn/functional';
+import { tidyGrad } from '../math/tidy-grad';
 
 /** torch.finfo(float32).min: the additive mask value transformers' eager attention uses. */
 export const MASK_MIN = -3.4028234663852886e38;
@@ -59,25 +59,52 @@ export function repeatKv(kv: tf.Tensor4D, rep: number): tf.Tensor4D {
 
 /**
  * Eager attention, softmax(q kᵀ · scale + bias) v, as transformers' eager implementation.
- * q: [B, H, T, dh], k/v: [B, H, S, dh], bias: [B|1, 1, T, S].
+ * q: [B, H, T, dh], k/v: [B, H, S, dh], bias: [B|1, 1, T, S] (a constant mask: no gradient).
+ *
  * Head by head with 2-D products (forward and gradient flag-free): on wasm a batched or
- * transposed matMul takes a naive path about 10× slower than a plain 2-D one.
+ * transposed matMul takes a naive path about 10× slower than a plain 2-D one. All heads are
+ * ONE node of the autograd tape with the softmax gradient written out: tfjs keeps every
+ * tensor of a forward and every gradient of the backward until the step ends, which for
+ * separate ops was ~10 [T, S] tensors per head; here only the probabilities P are kept.
+ * Same ops in the same order as the composed form, so the same values.
  */
 export function eagerAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number, bias?: tf.Tensor): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [b, h, t, dh] = q.shape;
-    const s = k.shape[2];
-    const qs = tf.unstack(tf.reshape(q, [b * h, t, dh]));
-    const ks = tf.unstack(tf.reshape(k, [b * h, s, dh]));
-    const vs = tf.unstack(tf.reshape(v, [b * h, s, dh]));
-    const biases = bias ? tf.unstack(tf.reshape(bias, [bias.shape[0], t, s])) : [];
-    const out = qs.map((qi, i) => {
-      let scores = tf.mul(conv1dGpt2(qi, tf.transpose(ks[i])), scale); // [T, S]
-      if (bias) scores = tf.add(scores, biases[biases.length === 1 ? 0 : Math.floor(i / h)]);
-      return conv1dGpt2(tf.softmax(scores, -1), vs[i]); // [T, dh]
+  const [b, h, t, dh] = q.shape;
+  const s = k.shape[2];
+  const heads = (x: tf.Tensor, rows: number): tf.Tensor2D[] => tf.unstack(tf.reshape(x, [b * h, rows, dh])) as tf.Tensor2D[];
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [qa, ka, va, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [out, ...P] = tf.tidy(() => {
+      const biases = bias ? tf.unstack(tf.reshape(bias, [bias.shape[0], t, s])) : [];
+      const [qs, ks, vs] = [heads(qa, t), heads(ka, s), heads(va, s)];
+      const res = qs.map((qi, i) => headForward(qi, ks[i], vs[i], scale, bias ? biases[biases.length === 1 ? 0 : Math.floor(i / h)] : undefined));
+      return [tf.reshape(tf.stack(res.map((r) => r.O)), [b, h, t, dh]), ...res.map((r) => r.P)];
     });
-    return tf.reshape(tf.stack(out), [b, h, t, dh]) as tf.Tensor4D;
+    save([qa, ka, va, ...P]);
+    const gradFunc = tidyGrad((dO: tf.Tensor, saved: tf.Tensor[]) => {
+      const [qs, ks, vs, dOs] = [heads(saved[0], t), heads(saved[1], s), heads(saved[2], s), heads(dO, t)];
+      const g = qs.map((qi, i) => headBackward(dOs[i], qi, ks[i], vs[i], saved[3 + i] as tf.Tensor2D, scale));
+      return [0, 1, 2].map((j) => tf.reshape(tf.stack(g.map((x) => x[j])), [b, h, j === 0 ? t : s, dh]));
+    });
+    return { value: out, gradFunc };
   });
+  return f(q, k, v) as tf.Tensor4D;
+}
+
+/** q: [T, dh], k/v: [S, dh], bias: [T, S] -> P = softmax(q kᵀ·scale + bias): [T, S], O = P v: [T, dh]. */
+function headForward(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, scale: number, bias?: tf.Tensor): { P: tf.Tensor2D; O: tf.Tensor2D } {
+  let scores = tf.mul(tf.matMul(q, tf.transpose(k) as tf.Tensor2D), scale);
+  if (bias) scores = tf.add(scores, bias);
+  const P = tf.softmax(scores, -1) as tf.Tensor2D;
+  return { P, O: tf.matMul(P, v) };
+}
+
+/** dO: [T, dh] -> [dq, dk, dv]; the softmax gradient is P ⊙ (dP − Σ_row dP ⊙ P). */
+function headBackward(dO: tf.Tensor2D, q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, P: tf.Tensor2D, scale: number): tf.Tensor2D[] {
+  const dv = tf.matMul(tf.transpose(P) as tf.Tensor2D, dO); // [S, dh]
+  const dP = tf.matMul(dO, tf.transpose(v) as tf.Tensor2D); // [T, S]
+  const dScores = tf.mul(tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), -1, true))), scale) as tf.Tensor2D;
+  return [tf.matMul(dScores, k), tf.matMul(tf.transpose(dScores) as tf.Tensor2D, q), dv] as tf.Tensor2D[];
 }
 
 /**
