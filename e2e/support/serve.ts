@@ -8,7 +8,19 @@ export interface Served {
 }
 
 export async function startBoftServe(timeoutMs = 120_000): Promise<Served> {
-  const child: ChildProcess = spawn('npx', ['tsx', 'core/node/cli.ts', 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: npx → tsx → node is three processes, and signalling only npx has
+  // left a training server running after a failed test. The group is signalled as a whole,
+  // also when this test process exits without calling stop().
+  const child: ChildProcess = spawn('npx', ['tsx', 'core/node/cli.ts', 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const onExit = (): void => signalGroup('SIGKILL');
+  process.once('exit', onExit);
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`boft serve printed no URL within ${timeoutMs} ms:\n${out}`)), timeoutMs);
@@ -24,6 +36,7 @@ export async function startBoftServe(timeoutMs = 120_000): Promise<Served> {
     child.stderr?.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
+      signalGroup('SIGKILL');
       reject(new Error(`boft serve exited with ${code} before printing its URL:\n${out}`));
     });
   });
@@ -32,12 +45,14 @@ export async function startBoftServe(timeoutMs = 120_000): Promise<Served> {
     output: () => out,
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const kill = setTimeout(() => signalGroup('SIGKILL'), 10_000);
       child.once('exit', () => {
         clearTimeout(kill);
+        signalGroup('SIGKILL'); // whatever of the group is left
+        process.removeListener('exit', onExit);
         resolve();
       });
-      child.kill('SIGINT');
+      signalGroup('SIGINT');
     }),
   };
 }
