@@ -30,6 +30,49 @@ describe('DenseColumn', () => {
   });
 });
 
+describe('typed values (NaN for a gap)', () => {
+  it('equal the array form slot for slot, for dense and sparse columns, as they grow', () => {
+    const r = rng(11);
+    const ys: number[] = [];
+    const grid: number[] = [];
+    const ex: number[] = [];
+    const ey: number[] = [];
+    const [d1, d2, s1, s2] = [new DenseColumn(), new DenseColumn(), new SparseColumn(), new SparseColumn()];
+    for (let step = 0; step < 400; step++) {
+      grid.push(step);
+      ys.push(r() < 0.05 ? NaN : r() - 0.2);
+      if (step % 9 === 0) {
+        ex.push(step);
+        ey.push(r() - 0.2);
+      }
+      const s = { smooth: 0.7, log: step > 200 };
+      const asNull = (v: Float64Array): (number | null)[] => Array.from(v, (x) => (Number.isNaN(x) ? null : x));
+      expect(asNull(d1.values(ys, s))).toEqual(d2.update(ys, s));
+      expect(asNull(s1.values(grid, ex, ey, s))).toEqual(s2.update(grid, ex, ey, s));
+    }
+  });
+});
+
+describe('conversion in chunks (upTo), as a chart catches up on a long history over frames', () => {
+  it('gives prefixes of the one-go conversion, then all of it', () => {
+    const r = rng(5);
+    const grid = Array.from({ length: 1000 }, (_, i) => i);
+    const ys = grid.map(() => (r() < 0.03 ? NaN : r()));
+    const ex = grid.filter((i) => i % 13 === 0);
+    const ey = ex.map(() => r());
+    const s = { smooth: 0.9, log: false };
+    const denseAll = new DenseColumn().values(ys, s);
+    const sparseAll = new SparseColumn().values(grid, ex, ey, s);
+    const [dense, sparse] = [new DenseColumn(), new SparseColumn()];
+    for (let upTo = 0; upTo <= 1000; upTo += 137) {
+      expect([...dense.values(ys, s, upTo)]).toEqual([...denseAll.subarray(0, upTo)]);
+      expect([...sparse.values(grid, ex, ey, s, upTo)]).toEqual([...sparseAll.subarray(0, upTo)]);
+    }
+    expect([...dense.values(ys, s)]).toEqual([...denseAll]);
+    expect([...sparse.values(grid, ex, ey, s)]).toEqual([...sparseAll]);
+  });
+});
+
 describe('SparseColumn', () => {
   it('equals alignTo on every prefix as grid and points grow', () => {
     const grid: number[] = [];

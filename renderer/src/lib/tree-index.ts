@@ -5,7 +5,7 @@
 // parents, so subtree sums and "has a matching descendant" need no recursion.
 import type { BoftConfig } from '../api';
 import { verdictFor } from './patterns';
-import type { FlatRow, TreeFilter, ViewNode } from './tree';
+import type { FlatRow, SliceClock, TreeFilter, ViewNode } from './tree';
 
 export interface TreeIndex {
   /** Preorder: nodes[0] is the root. */
@@ -20,18 +20,29 @@ export interface TreeIndex {
 
 const cache = new WeakMap<ViewNode, TreeIndex>();
 
-function build(root: ViewNode): TreeIndex {
+/** Builds the index, yielding when `clock.due()` (see buildViewTreeSliced in tree.ts). */
+export function* indexSteps(root: ViewNode, clock: SliceClock): Generator<void, TreeIndex, void> {
   const nodes: ViewNode[] = [];
   const parents: number[] = [];
   const depths: number[] = [];
-  const stack: [ViewNode, number, number][] = [[root, -1, 0]];
-  while (stack.length > 0) {
-    const [node, p, d] = stack.pop() as [ViewNode, number, number];
+  // Parallel stacks rather than a tuple per node: less garbage while a model opens.
+  const sNode: ViewNode[] = [root];
+  const sParent: number[] = [-1];
+  const sDepth: number[] = [0];
+  while (sNode.length > 0) {
+    const node = sNode.pop() as ViewNode;
+    const p = sParent.pop() as number;
+    const d = sDepth.pop() as number;
     const i = nodes.length;
     nodes.push(node);
     parents.push(p);
     depths.push(d);
-    for (let c = node.children.length - 1; c >= 0; c--) stack.push([node.children[c], i, d + 1]);
+    for (let c = node.children.length - 1; c >= 0; c--) {
+      sNode.push(node.children[c]);
+      sParent.push(i);
+      sDepth.push(d + 1);
+    }
+    if ((i & 255) === 255 && clock.due()) yield;
   }
   const n = nodes.length;
   const parent = Int32Array.from(parents);
@@ -40,9 +51,23 @@ function build(root: ViewNode): TreeIndex {
     if (end[i] === 0) end[i] = i + 1;
     if (parent[i] >= 0 && end[parent[i]] < end[i]) end[parent[i]] = end[i];
   }
+  if (clock.due()) yield;
   const byKey = new Map<string, number>();
-  nodes.forEach((x, i) => byKey.set(x.key, i));
+  for (let i = 0; i < n; i++) {
+    byKey.set(nodes[i].key, i);
+    if ((i & 255) === 255 && clock.due()) yield;
+  }
   return { nodes, parent, depth: Int32Array.from(depths), end, byKey };
+}
+
+const NEVER: SliceClock = { due: () => false };
+
+function build(root: ViewNode): TreeIndex {
+  const steps = indexSteps(root, NEVER);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
 }
 
 /** The index of a view tree, built on first use and kept while the tree lives. */
@@ -53,6 +78,11 @@ export function treeIndex(root: ViewNode): TreeIndex {
     cache.set(root, ix);
   }
   return ix;
+}
+
+/** Records an index built elsewhere (by the sliced build) as `root`'s. */
+export function adoptIndex(root: ViewNode, ix: TreeIndex): void {
+  cache.set(root, ix);
 }
 
 export interface FilterState {

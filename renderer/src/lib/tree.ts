@@ -3,7 +3,7 @@
 // children are templates standing for the same module in every member. A view node carries
 // every real path it stands for, so one edit applies to all of them.
 import type { ModuleRow } from '../api';
-import { treeIndex } from './tree-index';
+import { adoptIndex, indexSteps } from './tree-index';
 
 interface RawNode {
   name: string;
@@ -29,8 +29,19 @@ export interface ViewNode {
   haystack: string;
 }
 
+/**
+ * The build runs as generators that yield whenever `clock.due()`: run to the end at once they
+ * are the synchronous build, stepped between tasks they are the time-sliced one, and the same
+ * code makes both, so the two give the same tree by construction.
+ */
+export interface SliceClock {
+  due(): boolean;
+}
+type Steps<T> = Generator<void, T, void>;
+const NEVER: SliceClock = { due: () => false };
+
 /** Builds the raw tree from rows in any order; missing parents become containers. */
-function buildRaw(rows: readonly ModuleRow[]): RawNode {
+function* buildRaw(rows: readonly ModuleRow[], clock: SliceClock): Steps<RawNode> {
   const byPath = new Map<string, RawNode>();
   const root: RawNode = { name: '', row: rows.find((r) => r.path === '') ?? { path: '', type: 'Model', numParams: 0, adaptable: false }, children: [], sig: 0 };
   byPath.set('', root);
@@ -44,24 +55,29 @@ function buildRaw(rows: readonly ModuleRow[]): RawNode {
     byPath.set(path, node);
     return node;
   };
-  for (const r of rows) if (r.path !== '') ensure(r.path).row = r;
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
+    if (r.path !== '') ensure(r.path).row = r;
+    if ((k & 63) === 63 && clock.due()) yield;
+  }
   return root;
 }
 
 /** Interns a structural signature (type, dims, children's names and signatures) per node. */
-function sign(node: RawNode, table: Map<string, number>): number {
-  const kids = node.children.map((c) => `${c.name}:${sign(c, table)}`).join(',');
+function* sign(node: RawNode, table: Map<string, number>, clock: SliceClock): Steps<number> {
+  const kids: string[] = [];
+  for (const c of node.children) kids.push(`${c.name}:${yield* sign(c, table, clock)}`);
   const r = node.row;
-  const text = `${r.type}|${r.inFeatures ?? ''}|${r.outFeatures ?? ''}|${r.rotatedDim ?? ''}|${r.numParams}|${kids}`;
+  const text = `${r.type}|${r.inFeatures ?? ''}|${r.outFeatures ?? ''}|${r.rotatedDim ?? ''}|${r.numParams}|${kids.join(',')}`;
   let id = table.get(text);
   if (id === undefined) {
     id = table.size + 1;
     table.set(text, id);
   }
   node.sig = id;
+  if (clock.due()) yield;
   return id;
 }
-
 type Group = { kind: 'one'; index: number } | { kind: 'fold'; from: number; to: number };
 
 /** Splits children into single nodes and runs of ≥2 consecutive identical numbered ones. */
@@ -82,35 +98,84 @@ function groupChildren(children: RawNode[]): Group[] {
 }
 
 /** `parallel` are structurally identical raw nodes that one view node stands for. */
-function toView(parallel: RawNode[], key: string, label: string, fold?: ViewNode['fold']): ViewNode {
+function* toView(parallel: RawNode[], key: string, label: string, clock: SliceClock, fold?: ViewNode['fold']): Steps<ViewNode> {
   const head = parallel[0];
   const children: ViewNode[] = [];
   for (const g of groupChildren(head.children)) {
     if (g.kind === 'one') {
       const name = head.children[g.index].name;
-      children.push(toView(parallel.map((p) => p.children[g.index]), `${key}.${name}`, name));
+      children.push(yield* toView(parallel.map((p) => p.children[g.index]), `${key}.${name}`, name, clock));
     } else {
       const first = Number(head.children[g.from].name);
       const last = Number(head.children[g.to].name);
       const members = parallel.flatMap((p) => p.children.slice(g.from, g.to + 1));
-      children.push(toView(members, `${key}.${first}-${last}`, `${first}–${last}`, { first, last, count: last - first + 1 }));
+      children.push(yield* toView(members, `${key}.${first}-${last}`, `${first}–${last}`, clock, { first, last, count: last - first + 1 }));
     }
   }
   const r = head.row;
   const paths = parallel.map((p) => p.row.path);
+  if (clock.due()) yield;
   return {
     key, label, type: r.type, adaptable: r.adaptable, inFeatures: r.inFeatures, outFeatures: r.outFeatures, rotatedDim: r.rotatedDim,
     paths, children, fold, haystack: `${label} ${r.type} ${paths[0]}`.toLowerCase(),
   };
 }
 
-export function buildViewTree(rows: readonly ModuleRow[]): ViewNode {
-  const raw = buildRaw(rows);
-  sign(raw, new Map());
-  const root = toView([raw], 'root', 'model');
+function* viewTreeSteps(rows: readonly ModuleRow[], clock: SliceClock): Steps<ViewNode> {
+  const raw = yield* buildRaw(rows, clock);
+  yield* sign(raw, new Map(), clock);
+  const root = yield* toView([raw], 'root', 'model', clock);
   // Index it now, once per model opened, rather than in the picker's first render.
-  treeIndex(root);
+  adoptIndex(root, yield* indexSteps(root, clock));
   return root;
+}
+
+export function buildViewTree(rows: readonly ModuleRow[]): ViewNode {
+  const steps = viewTreeSteps(rows, NEVER);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+export interface SlicedBuildOptions {
+  /** Longest stretch of work between yields, ms (default 8: half a frame). */
+  sliceMs?: number;
+  /** Aborting stops the build at its next yield; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** How to give the event loop a turn (default: a MessageChannel task, which has no timer clamp). */
+  yieldTo?: () => Promise<void>;
+}
+
+/** A fresh macrotask: the browser can render and handle input before it runs. */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
+/**
+ * buildViewTree in slices of about `sliceMs` between which the page can paint and take input:
+ * a 10,000-module tree costs ~100 ms of main thread when a model opens, several frames' worth.
+ * The result equals buildViewTree(rows) (same code, see viewTreeSteps).
+ */
+export async function buildViewTreeSliced(rows: readonly ModuleRow[], opts: SlicedBuildOptions = {}): Promise<ViewNode> {
+  const sliceMs = opts.sliceMs ?? 8;
+  const yieldTo = opts.yieldTo ?? nextTask;
+  let deadline = 0;
+  const steps = viewTreeSteps(rows, { due: () => performance.now() >= deadline });
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    deadline = performance.now() + sliceMs;
+    const r = steps.next();
+    if (r.done) return r.value;
+    await yieldTo();
+  }
 }
 
 /** Labels a fold by its parent name too (`layers.0–31 ×32`), as the picker shows it. */

@@ -1,7 +1,7 @@
 // Project: the open model, its module rows and folded view tree, recent projects, the
 // session snapshot that rebuilds the UI after a reload, and worker-crash recovery.
 import { toRow, type AppInfo, type CheckpointRef, type ModelSummary, type ModuleRow, type Result } from '../api';
-import { buildViewTree, type ViewNode } from '../lib/tree';
+import { buildViewTreeSliced, type ViewNode } from '../lib/tree';
 import { valueOr, type SliceCreator } from './types';
 
 export type View = 'home' | 'config' | 'training' | 'adapters';
@@ -36,11 +36,24 @@ export interface ProjectSlice {
 
 export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get, { api }) => {
   const fail = (text: string): void => set({ projectBusy: false, projectError: text });
+  // The view tree is built in slices between frames (a 10k-module model is ~100 ms of work);
+  // opening another model meanwhile abandons the older build, so it never lands.
+  let building: AbortController | null = null;
   const loadTree = async (model: ModelSummary): Promise<boolean> => {
     const tree = valueOr(await api.call('model.tree', {}), fail);
     if (!tree) return false;
     const rows = tree.nodes.map(toRow);
-    set({ model, rows, viewTree: buildViewTree(rows), expanded: new Set(['root']) });
+    building?.abort();
+    const ctl = new AbortController();
+    building = ctl;
+    let viewTree: ViewNode;
+    try {
+      viewTree = await buildViewTreeSliced(rows, { signal: ctl.signal });
+    } catch (e) {
+      if (ctl.signal.aborted) return false;
+      throw e;
+    }
+    set({ model, rows, viewTree, expanded: new Set(['root']) });
     return true;
   };
   const open = async (call: () => Promise<Result<ModelSummary>>): Promise<void> => {
