@@ -94,7 +94,9 @@ test('bench:ui — 10k-module tree and 100k-point chart without a frame over 50 
     // Every phase is held to the target, the one-off build of the view tree included.
     const worst = Math.max(...phases.map(([k]) => r[k].maxFrameMs));
     if (load.saturated) test.info().annotations.push({ type: 'not asserted', description: `worst frame ${worst.toFixed(0)} ms with ${load.text}` });
-    else expect(worst).toBeLessThan(50);
+    // Frame gaps come in multiples of the 16.7 ms vsync: three intervals read 50.0 ms give or
+    // take timestamp rounding (50.002 seen), which is not over 50 ms; four (66.7 ms) are.
+    else expect(worst).toBeLessThanOrEqual(50.05);
   } finally {
     await server.close();
   }

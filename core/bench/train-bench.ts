@@ -108,10 +108,14 @@ async function measure(c: Case, method: Method, reps: number, meter: HeapMeter):
     step(); // warm-up: kernel setup, XNNPACK packing, optimizer state
     meter.resetPeak();
     const before = meter.live();
+    const t1 = performance.now();
     step();
     const peak = meter.peak(); // weights, optimizer state and the step's own tensors
+    // Millisecond steps (the sample) get enough reps for about 2 s of timing: their medians
+    // are otherwise scheduler noise.
+    const n = Math.max(reps, Math.min(301, Math.ceil(2000 / Math.max(1, performance.now() - t1))));
     const times: number[] = [];
-    for (let i = 0; i < reps; i++) {
+    for (let i = 0; i < n; i++) {
       const t0 = performance.now();
       step();
       times.push(performance.now() - t0);
@@ -119,7 +123,7 @@ async function measure(c: Case, method: Method, reps: number, meter: HeapMeter):
     dispose();
     times.sort((a, b) => a - b);
     const ms = times[Math.floor(times.length / 2)];
-    return { model: c.name, method, step_ms: Math.round(ms), samples_per_s: Number(((c.batch * 1000) / ms).toFixed(2)), peak_mb: Number((peak / 2 ** 20).toFixed(2)), step_mb: Number(((peak - before) / 2 ** 20).toFixed(2)), trainable };
+    return { model: c.name, method, step_ms: Number(ms.toFixed(ms < 100 ? 2 : 0)), samples_per_s: Number(((c.batch * 1000) / ms).toFixed(2)), peak_mb: Number((peak / 2 ** 20).toFixed(2)), step_mb: Number(((peak - before) / 2 ** 20).toFixed(2)), trainable };
   } finally {
     model.dispose();
   }
@@ -200,7 +204,7 @@ async function main(): Promise<void> {
   writeSection([
     '## bench:train — one training step (fwd + bwd + AdamW) on wasm',
     '',
-    `\`npm run -s bench:train\`, ${when} UTC, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, backend ${backend}; median of ${reps} steps after a warm-up, all rows measured side by side in one run (the machine was shared: compare ratios). "frozen fwd+bwd": the base with only its first LayerNorm weight trainable, so the backward runs through every layer. LoRA r=8: a minimal LoRA layer on the same target modules. Peak memory: the highest total of live tensor buffers during one step (weights, optimizer state and the step's tensors), counted at the wasm allocator (core/bench/heap-meter.ts; tfjs's own byte count adds a view's size again for every reshape); "step's own": that peak minus what was live before the step. Targets: BOFT step ≤ 1.2× LoRA, memory ≤ 1.1× LoRA.`,
+    `\`npm run -s bench:train\`, ${when} UTC, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, backend ${backend}; median of ${reps} steps (more for millisecond steps: about 2 s of them) after a warm-up, all rows measured side by side in one run (the machine was shared: compare ratios). "frozen fwd+bwd": the base with only its first LayerNorm weight trainable, so the backward runs through every layer. LoRA r=8: a minimal LoRA layer on the same target modules. Peak memory: the highest total of live tensor buffers during one step (weights, optimizer state and the step's tensors), counted at the wasm allocator (core/bench/heap-meter.ts; tfjs's own byte count adds a view's size again for every reshape); "step's own": that peak minus what was live before the step. Targets: BOFT step ≤ 1.2× LoRA, memory ≤ 1.1× LoRA.`,
     '',
     ...measured.map((c) => `- ${c.name}: ${c.shape}; targets ${c.targets.join(', ')}`),
     '',
