@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type BoftConfig, type ModuleRow } from '../api';
 import { checkCounts } from '../components/tree-model';
 import { allKeys, buildViewTree, filterHits, flatten, type ViewNode } from './tree';
-import { countsIndex, filterIndex, rowAt, treeIndex, visibleRows, type FilterState } from './tree-index';
+import { countsIndex, filterIndex, rowAt, treeIndex, uncounted, visibleRows, type FilterState } from './tree-index';
 
 const lin = (path: string, i: number, o: number): ModuleRow => ({ path, type: 'Linear', inFeatures: i, outFeatures: o, rotatedDim: i, numParams: i * o, adaptable: true });
 const box = (path: string, type: string): ModuleRow => ({ path, type, numParams: 0, adaptable: false });
@@ -94,5 +94,13 @@ describe('tree index (checked against the recursive flatten / filterHits / check
       const got = countsIndex(ix, c);
       ix.nodes.forEach((n, i) => expect({ on: got.on[i], total: got.total[i] }).toEqual(ref.get(n.key)));
     }
+  });
+
+  it('the first-frame placeholder has the same totals and nothing on', () => {
+    const ref = countsIndex(ix, { ...DEFAULT_CONFIG, target_modules: ['q_proj'] });
+    const got = uncounted(ix);
+    expect(Array.from(got.total)).toEqual(Array.from(ref.total));
+    expect(got.on.every((v) => v === 0)).toBe(true);
+    expect(ref.on.some((v) => v > 0)).toBe(true);
   });
 });

@@ -171,6 +171,16 @@ export interface IndexedCounts {
 }
 
 /** checkCounts on the index: per node, targeted and adaptable real paths in its subtree. */
+/** Counts before any verdict (a placeholder for the first frame): the totals, nothing on yet. */
+export function uncounted(ix: TreeIndex): IndexedCounts {
+  const total = new Int32Array(ix.nodes.length);
+  for (let i = ix.nodes.length - 1; i >= 0; i--) {
+    if (ix.nodes[i].adaptable) total[i] += ix.nodes[i].paths.length;
+    if (ix.parent[i] >= 0) total[ix.parent[i]] += total[i];
+  }
+  return { on: new Int32Array(ix.nodes.length), total };
+}
+
 export function countsIndex(ix: TreeIndex, config: BoftConfig): IndexedCounts {
   const n = ix.nodes.length;
   const on = new Int32Array(n);
