@@ -168,11 +168,12 @@ function useTreeView(props: TreeProps) {
       return p >= 0 ? visible.at[p] : -1;
     },
   }), [ix, visible]);
-  // The checkbox counts test every path against the config (10k verdicts: 16–37 ms). Deferred,
-  // the first frame mounts the rows without them and a second task fills them in, so opening a
-  // big tree is two short tasks instead of one long one; while typing, the counts trail a frame.
-  const countsConfig = useDeferredValue<BoftConfig | null>(props.config, null);
-  const counts = useMemo(() => (countsConfig ? countsIndex(ix, countsConfig) : uncounted(ix)), [ix, countsConfig]);
+  // The checkbox counts test every path against the config (10k verdicts: 16–37 ms). When a
+  // tree is first shown, the first frame mounts the rows without them and a second task fills
+  // them in, so opening a big tree is two short tasks instead of one long one. Later config
+  // changes (a click on a checkbox) recount in the same render, so a click shows at once.
+  const countedIx = useDeferredValue<TreeIndex | null>(ix, null);
+  const counts = useMemo(() => (countedIx === ix ? countsIndex(ix, props.config) : uncounted(ix)), [ix, countedIx, props.config]);
   const types = useMemo(() => typeCounts(props.root), [props.root]);
   const focused = props.focusedKey === null ? undefined : ix.byKey.get(props.focusedKey);
   const index = Math.max(0, focused === undefined ? -1 : visible.at[focused]);
