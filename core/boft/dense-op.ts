@@ -12,8 +12,9 @@ import type { BoftGeometry } from '../math/geometry';
 import { rotateGradFromInputs, rotateKeepingInputs } from '../math/rotation';
 import { columnSum, scaleGrads, scaleValue } from '../math/scale';
 import { tidyGrad } from '../math/tidy-grad';
+import { inputGrad, rightOperand, type DenseLayout } from '../nn/functional';
 
-export type DenseLayout = 'outIn' | 'inOut';
+export type { DenseLayout };
 
 /** One adapter's rotation, in the order it is applied to x. */
 export interface Rotation {
@@ -30,20 +31,15 @@ export interface FrozenDense {
   biasTrainable: boolean;
 }
 
-/** xr: [T, d] -> xr · W: [T, out]. */
+/** xr: [T, d] -> xr · W: [T, out]; the weight's transposed copy ('outIn') is freed at once. */
 function baseProduct(xr: tf.Tensor, base: FrozenDense): tf.Tensor {
-  return tf.tidy(() => tf.matMul(xr as tf.Tensor2D, base.layout === 'outIn' ? (tf.transpose(base.weight) as tf.Tensor2D) : base.weight));
-}
-
-/** dy0: [T, out] -> dy0 · Wᵀ: [T, d]; 'outIn' stores Wᵀ, so no transpose. */
-function baseInputGrad(dy0: tf.Tensor, base: FrozenDense): tf.Tensor {
-  return tf.matMul(dy0 as tf.Tensor2D, base.layout === 'outIn' ? base.weight : (tf.transpose(base.weight) as tf.Tensor2D));
+  return tf.tidy(() => tf.matMul(xr as tf.Tensor2D, rightOperand(base.weight, base.layout)));
 }
 
 /** dy: [T, out] -> [dx, ...dQ per rotation, ds, (dBias)]; uPs[i]: rotation i's factor inputs. */
 function backward(dy: tf.Tensor, Qs: tf.Tensor[], uPs: tf.Tensor[][], y0: tf.Tensor, s: tf.Tensor, rots: Rotation[], base: FrozenDense): tf.Tensor[] {
   const [dy0, ds] = scaleGrads(dy, y0, s);
-  let d = baseInputGrad(dy0, base); // [T, d], gradient of the last rotation's output
+  let d: tf.Tensor = inputGrad(dy0 as tf.Tensor2D, base.weight, base.layout); // [T, d], gradient of the last rotation's output
   const dQs: tf.Tensor[] = new Array<tf.Tensor>(rots.length);
   for (let i = rots.length - 1; i >= 0; i--) [d, dQs[i]] = rotateGradFromInputs(d, uPs[i], Qs[i] as tf.Tensor4D, rots[i].g);
   return [d, ...dQs, ds, ...(base.bias && base.biasTrainable ? [columnSum(dy)] : [])];

@@ -30,8 +30,7 @@ const pointFilter = (s: tf.Tensor): tf.Tensor4D => tf.reshape(s, [1, 1, s.shape[
 export function scaleGrads(dy: tf.Tensor, y: tf.Tensor, s: tf.Tensor): [tf.Tensor, tf.Tensor] {
   const [T, n] = y.shape as [number, number];
   const dY = tf.reshape(tf.depthwiseConv2d(asImage(dy), pointFilter(s), 1, 'valid'), [T, n]);
-  const dS = tf.reshape(tf.matMul(tf.ones([1, T]), tf.mul(y, dy) as tf.Tensor2D), [n]);
-  return [dY, dS];
+  return [dY, columnSum(tf.mul(y, dy))];
 }
 
 /** y: [T, n], s: [n], bias?: [n] -> y ⊙ s (+ bias): one (fused) depthwise op, no tape of its own. */
@@ -56,27 +55,19 @@ export function columnSum(dy: tf.Tensor): tf.Tensor {
  */
 export function scaleColumns(y: tf.Tensor2D, s: tf.Tensor1D, bias?: tf.Tensor1D, biasFrozen = false): tf.Tensor2D {
   checkShapes(y, s, bias);
-  const [T, n] = y.shape;
   if (!bias || biasFrozen) {
     const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [ys, ss, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
       save([ys, ss]);
-      const [image, filter] = [asImage(ys), pointFilter(ss)];
-      const out = bias ? tf.fused.depthwiseConv2d({ x: image, filter, strides: 1, pad: 'valid', bias }) : tf.depthwiseConv2d(image, filter, 1, 'valid');
-      const value = tf.reshape(out, [T, n]);
-      return { value, gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => scaleGrads(dy, saved[0], saved[1])) };
+      return { value: scaleValue(ys, ss, bias), gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => scaleGrads(dy, saved[0], saved[1])) };
     });
     return f(y, s) as tf.Tensor2D;
   }
   const fb = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [ys, ss, bs, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     save([ys, ss]);
-    const value = tf.reshape(tf.fused.depthwiseConv2d({ x: asImage(ys), filter: pointFilter(ss), strides: 1, pad: 'valid', bias: bs }), [T, n]);
-    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const dBias = tf.reshape(tf.matMul(tf.ones([1, T]), dy as tf.Tensor2D), [n]);
-      return [...scaleGrads(dy, saved[0], saved[1]), dBias];
-    });
-    return { value, gradFunc };
+    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => [...scaleGrads(dy, saved[0], saved[1]), columnSum(dy)]);
+    return { value: scaleValue(ys, ss, bs), gradFunc };
   });
   return fb(y, s, bias) as tf.Tensor2D;
 }

@@ -17,10 +17,10 @@ function isFrozen(t: tf.Tensor | undefined): boolean {
   return t instanceof tf.Variable && !t.trainable;
 }
 
-type DenseLayout = 'outIn' | 'inOut'; // torch Linear [out, in] / GPT-2 Conv1D [in, out]
+export type DenseLayout = 'outIn' | 'inOut'; // torch Linear [out, in] / GPT-2 Conv1D [in, out]
 
 /** The stored weight as the right operand of x @ ·: [in, out] (an explicit copy for 'outIn'). */
-const rightOperand = (w: tf.Tensor, layout: DenseLayout): tf.Tensor2D => (layout === 'outIn' ? tf.transpose(w) : w) as tf.Tensor2D;
+export const rightOperand = (w: tf.Tensor, layout: DenseLayout): tf.Tensor2D => (layout === 'outIn' ? tf.transpose(w) : w) as tf.Tensor2D;
 
 /** x: [N, in], dy: [N, out] -> dL/dW in the stored layout; flag-free matMuls only. */
 function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D, layout: DenseLayout): tf.Tensor2D {
@@ -28,7 +28,7 @@ function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D, layout: DenseLayout): tf.Te
 }
 
 /** dy: [N, out], w stored -> dL/dx = dy @ W_[out, in]: [N, in]. 'outIn' needs no transpose. */
-function inputGrad(dy: tf.Tensor2D, w: tf.Tensor, layout: DenseLayout): tf.Tensor2D {
+export function inputGrad(dy: tf.Tensor2D, w: tf.Tensor, layout: DenseLayout): tf.Tensor2D {
   return tf.matMul(dy, layout === 'outIn' ? (w as tf.Tensor2D) : (tf.transpose(w) as tf.Tensor2D));
 }
 
