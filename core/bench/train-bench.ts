@@ -99,34 +99,74 @@ function makeStep(model: PretrainedModel, c: Case): { step: () => void; dispose:
   return { step, dispose, trainable: params.reduce((s, [, p]) => s + p.size, 0) };
 }
 
-async function measure(c: Case, method: Method, reps: number, meter: HeapMeter): Promise<Record<string, number | string>> {
+interface Prepared {
+  method: Method;
+  model: PretrainedModel;
+  step: () => void;
+  dispose: () => void;
+  trainable: number;
+}
+
+function prepareMethod(c: Case, method: Method): Prepared {
   const model = createModel(c.config);
+  model.train();
+  prepare(model, c, method);
+  const { step, dispose, trainable } = makeStep(model, c);
+  return { method, model, step, dispose: () => { dispose(); model.dispose(); }, trainable };
+}
+
+/** Peak live buffers over one step, with only this method's model alive (weights, optimizer state, the step's tensors). */
+function measureMemory(c: Case, method: Method, meter: HeapMeter): { peak: number; own: number; trainable: number } {
+  const p = prepareMethod(c, method);
   try {
-    model.train();
-    prepare(model, c, method);
-    const { step, dispose, trainable } = makeStep(model, c);
-    step(); // warm-up: kernel setup, XNNPACK packing, optimizer state
+    p.step(); // warm-up: kernel setup, XNNPACK packing, optimizer state
     meter.resetPeak();
     const before = meter.live();
-    const t1 = performance.now();
-    step();
-    const peak = meter.peak(); // weights, optimizer state and the step's own tensors
-    // Millisecond steps (the sample) get enough reps for about 2 s of timing: their medians
-    // are otherwise scheduler noise.
-    const n = Math.max(reps, Math.min(301, Math.ceil(2000 / Math.max(1, performance.now() - t1))));
-    const times: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t0 = performance.now();
-      step();
-      times.push(performance.now() - t0);
-    }
-    dispose();
-    times.sort((a, b) => a - b);
-    const ms = times[Math.floor(times.length / 2)];
-    return { model: c.name, method, step_ms: Number(ms.toFixed(ms < 100 ? 2 : 0)), samples_per_s: Number(((c.batch * 1000) / ms).toFixed(2)), peak_mb: Number((peak / 2 ** 20).toFixed(2)), step_mb: Number(((peak - before) / 2 ** 20).toFixed(2)), trainable };
+    p.step();
+    const peak = meter.peak();
+    return { peak, own: peak - before, trainable: p.trainable };
   } finally {
-    model.dispose();
+    p.dispose();
   }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Step time of every method, interleaved: all models are built, then each round times a
+ * batch of steps of each method in turn (the order rotating), so drift on this shared
+ * machine hits every method alike. A batch is one step for the large shapes and ~40 ms of
+ * steps for millisecond ones; the result is the median over rounds of the per-step mean.
+ */
+function measureTimes(c: Case, reps: number): Map<Method, number> {
+  const all = METHODS.map((m) => prepareMethod(c, m));
+  try {
+    const est = all.map((p) => { p.step(); const t0 = performance.now(); p.step(); return performance.now() - t0; });
+    const batch = est.map((ms) => Math.max(1, Math.round(40 / Math.max(ms, 0.01))));
+    const rounds = Math.max(reps, Math.min(61, Math.ceil(2000 / (batch[0] * est[0] * all.length))));
+    const per: number[][] = all.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      for (let j = 0; j < all.length; j++) {
+        const i = (j + r) % all.length;
+        const t0 = performance.now();
+        for (let s = 0; s < batch[i]; s++) all[i].step();
+        per[i].push((performance.now() - t0) / batch[i]);
+      }
+    }
+    return new Map(all.map((p, i) => [p.method, median(per[i])]));
+  } finally {
+    all.forEach((p) => p.dispose());
+  }
+}
+
+function measureCase(c: Case, reps: number, meter: HeapMeter): Record<string, number | string>[] {
+  const mem = METHODS.map((m) => measureMemory(c, m, meter));
+  const times = measureTimes(c, reps);
+  return METHODS.map((method, i) => {
+    const ms = times.get(method)!;
+    const { peak, own, trainable } = mem[i];
+    return { model: c.name, method, step_ms: Number(ms.toFixed(ms < 100 ? 2 : 0)), samples_per_s: Number(((c.batch * 1000) / ms).toFixed(2)), peak_mb: Number((peak / 2 ** 20).toFixed(2)), step_mb: Number((own / 2 ** 20).toFixed(2)), trainable };
+  });
 }
 
 function randInts(n: number, max: number): Int32Array {
@@ -193,8 +233,7 @@ async function main(): Promise<void> {
   const fromLog = process.env.BENCH_FROM_LOG;
   const rows: Record<string, number | string>[] = fromLog ? rowsFromLog(fromLog) : [];
   for (const c of fromLog ? [] : CASES.filter((x) => !only || only.some((o) => x.name.startsWith(o)))) {
-    for (const m of METHODS) {
-      const r = await measure(c, m, reps, meter);
+    for (const r of measureCase(c, reps, meter)) {
       rows.push(r);
       console.log(JSON.stringify({ ...r, backend }));
     }
@@ -204,7 +243,7 @@ async function main(): Promise<void> {
   writeSection([
     '## bench:train — one training step (fwd + bwd + AdamW) on wasm',
     '',
-    `\`npm run -s bench:train\`, ${when} UTC, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, backend ${backend}; median of ${reps} steps (more for millisecond steps: about 2 s of them) after a warm-up, all rows measured side by side in one run (the machine was shared: compare ratios). "frozen fwd+bwd": the base with only its first LayerNorm weight trainable, so the backward runs through every layer. LoRA r=8: a minimal LoRA layer on the same target modules. Peak memory: the highest total of live tensor buffers during one step (weights, optimizer state and the step's tensors), counted at the wasm allocator (core/bench/heap-meter.ts; tfjs's own byte count adds a view's size again for every reshape); "step's own": that peak minus what was live before the step. Targets: BOFT step ≤ 1.2× LoRA, memory ≤ 1.1× LoRA.`,
+    `\`npm run -s bench:train\`, ${when} UTC, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, tfjs ${tf.version_core}, backend ${backend}; step time: the four methods' models are built together and timed in interleaved rounds (the order rotating; one step per round for the large shapes, ~40 ms of steps for millisecond ones), median over at least ${reps} rounds of the per-step mean, after a warm-up (the machine is shared: compare ratios). "frozen fwd+bwd": the base with only its first LayerNorm weight trainable, so the backward runs through every layer. LoRA r=8: a minimal LoRA layer on the same target modules. Peak memory: the highest total of live tensor buffers during one step (weights, optimizer state and the step's tensors), counted at the wasm allocator (core/bench/heap-meter.ts; tfjs's own byte count adds a view's size again for every reshape); "step's own": that peak minus what was live before the step. Targets: BOFT step ≤ 1.2× LoRA, memory ≤ 1.1× LoRA.`,
     '',
     ...measured.map((c) => `- ${c.name}: ${c.shape}; targets ${c.targets.join(', ')}`),
     '',

@@ -9,7 +9,7 @@
 // products, same values.
 import * as tf from '@tensorflow/tfjs';
 import type { BoftGeometry } from '../math/geometry';
-import { rotateGradFromInputs, rotateKeepingInputs } from '../math/rotation';
+import { rotateFiltersGrad, rotateFiltersKeepingInputs } from '../math/rotation';
 import { columnSum, scaleGrads, scaleValue } from '../math/scale';
 import { tidyGrad } from '../math/tidy-grad';
 import { inputGrad, rightOperand, type DenseLayout } from '../nn/functional';
@@ -18,7 +18,8 @@ export type { DenseLayout };
 
 /** One adapter's rotation, in the order it is applied to x. */
 export interface Rotation {
-  Q: tf.Tensor4D; // [m, k, b, b]
+  /** Its blocks in filter layout [m, b, k, b] (cayleyFilters, or toFilterLayout of Q [m, k, b, b]). */
+  F: tf.Tensor4D;
   g: BoftGeometry;
 }
 
@@ -41,7 +42,7 @@ function backward(dy: tf.Tensor, Qs: tf.Tensor[], uPs: tf.Tensor[][], y0: tf.Ten
   const [dy0, ds] = scaleGrads(dy, y0, s);
   let d: tf.Tensor = inputGrad(dy0 as tf.Tensor2D, base.weight, base.layout); // [T, d], gradient of the last rotation's output
   const dQs: tf.Tensor[] = new Array<tf.Tensor>(rots.length);
-  for (let i = rots.length - 1; i >= 0; i--) [d, dQs[i]] = rotateGradFromInputs(d, uPs[i], Qs[i] as tf.Tensor4D, rots[i].g);
+  for (let i = rots.length - 1; i >= 0; i--) [d, dQs[i]] = rotateFiltersGrad(d, uPs[i], Qs[i], rots[i].g);
   return [d, ...dQs, ds, ...(base.bias && base.biasTrainable ? [columnSum(dy)] : [])];
 }
 
@@ -51,7 +52,7 @@ function forwardKeeping(x: tf.Tensor, Qs: tf.Tensor[], rots: Rotation[], base: F
     const kept: tf.Tensor[] = [];
     let h = x;
     rots.forEach((r, i) => {
-      const { y, uP } = rotateKeepingInputs(h, Qs[i] as tf.Tensor4D, r.g);
+      const { y, uP } = rotateFiltersKeepingInputs(h, Qs[i], r.g);
       kept.push(...uP);
       h = y;
     });
@@ -87,5 +88,5 @@ export function boftDense(x: tf.Tensor2D, rots: Rotation[], base: FrozenDense, s
     });
     return { value, gradFunc };
   });
-  return f(x, ...rots.map((r) => r.Q), s, ...(withBias && base.bias ? [base.bias] : [])) as tf.Tensor2D;
+  return f(x, ...rots.map((r) => r.F), s, ...(withBias && base.bias ? [base.bias] : [])) as tf.Tensor2D;
 }

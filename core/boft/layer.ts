@@ -11,10 +11,10 @@ import { Layer, type ModuleInfo } from '../nn/module';
 import { conv1dGpt2, linear } from '../nn/functional';
 import { normal, deriveSeed } from '../nn/init';
 import type { Conv1D, Linear } from '../nn/layers/linear';
-import { cayley } from '../math/cayley';
-import { rotate, rotateTransposed } from '../math/rotation';
+import { cayley, cayleyFilters } from '../math/cayley';
+import { rotate, rotateTransposed, toFilterLayout } from '../math/rotation';
 import { scaleColumns } from '../math/scale';
-import { boftDense, type DenseLayout, type Rotation } from './dense-op';
+import { boftDense, type DenseLayout } from './dense-op';
 import { boftDropout, seededRng, type SeededRng } from '../math/dropout';
 import { assertFactorShape, type BoftGeometry } from '../math/geometry';
 import type { AdaptableType } from './geometry';
@@ -196,13 +196,22 @@ export abstract class BOFTLayer extends Layer {
     });
   }
 
+  /** orthogonal(name, dropout) in filter layout [m, b, k, b] (see cayleyFilters), for the one-node dense op. */
+  orthogonalFilters(name: string, dropout = false): tf.Tensor4D {
+    const st = this.state(name);
+    if (dropout && this.training && st.dropout > 0) return tf.tidy(() => toFilterLayout(this.orthogonal(name, true)));
+    return cayleyFilters(this.boftR.get(name) as tf.Tensor4D);
+  }
+
   /** Product of the adapters' boft_s as a column [out, 1]. */
   scaleColumn(names: string[]): tf.Tensor2D {
-    return tf.tidy(() => {
-      let s = tf.ones([this.outFeatures, 1]) as tf.Tensor2D;
-      for (const n of names) s = tf.mul(s, this.boftS.get(n).reshape([this.outFeatures, 1]));
-      return s;
-    });
+    return this.scaleProduct(names, [this.outFeatures, 1]) as tf.Tensor2D;
+  }
+
+  /** The same product in `shape`; one adapter's boft_s is only reshaped (no ones, no multiply: fewer kernels per step). */
+  private scaleProduct(names: string[], shape: number[]): tf.Tensor {
+    if (names.length === 0) return tf.ones(shape);
+    return tf.tidy(() => names.slice(1).reduce((s, n) => tf.mul(s, this.boftS.get(n).reshape(shape)), this.boftS.get(names[0]).reshape(shape)));
   }
 
   /** rows: [out, d] -> (rows · M_1ᵀ···M_nᵀ) ⊙ s for names = [a_1..a_n]. */
@@ -258,22 +267,22 @@ export abstract class BOFTLayer extends Layer {
 
   /** x: [..., d] -> base(x · M_n···M_1) · s + bias. */
   private forwardActivation(x: tf.Tensor, active: string[]): tf.Tensor {
-    const x2 = x.reshape([-1, this.rotatedDim]) as tf.Tensor2D;
-    const s = this.scaleColumn(active).reshape([this.outFeatures]) as tf.Tensor1D;
+    const x2 = (x.rank === 2 ? x : x.reshape([-1, this.rotatedDim])) as tf.Tensor2D;
+    const s = this.scaleProduct(active, [this.outFeatures]) as tf.Tensor1D;
     const w = this.baseWeight();
     const bias = this.baseBias() as tf.Tensor1D | undefined;
-    const rots = [...active].reverse().map((n) => ({ Q: this.orthogonal(n, true), g: this.geometry(n) }));
+    const order = [...active].reverse();
     const layout = this.denseLayout;
     // A frozen dense weight (as BOFTModel leaves it) runs as one tape node: see dense-op.ts.
     const out = layout && !w.trainable
-      ? boftDense(x2, rots, { weight: w as tf.Tensor2D, layout, bias, biasTrainable: bias !== undefined && (bias as tf.Variable).trainable }, s)
-      : this.forwardComposed(x2, rots, s, bias);
-    return out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
+      ? boftDense(x2, order.map((n) => ({ F: this.orthogonalFilters(n, true), g: this.geometry(n) })), { weight: w as tf.Tensor2D, layout, bias, biasTrainable: bias !== undefined && (bias as tf.Variable).trainable }, s)
+      : this.forwardComposed(x2, order, s, bias);
+    return x.rank === 2 ? out : out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
   }
 
   /** The same math as separate tape nodes, for a base weight that trains too. */
-  private forwardComposed(x2: tf.Tensor2D, rots: Rotation[], s: tf.Tensor1D, bias: tf.Tensor1D | undefined): tf.Tensor2D {
-    const xr = rots.reduce((h, r) => rotate(h, r.Q, r.g), x2);
+  private forwardComposed(x2: tf.Tensor2D, order: string[], s: tf.Tensor1D, bias: tf.Tensor1D | undefined): tf.Tensor2D {
+    const xr = order.reduce((h, n) => rotate(h, this.orthogonal(n, true), this.geometry(n)), x2);
     const y = this.applyBase(xr, this.baseWeight(), undefined) as tf.Tensor2D; // [T, out]
     // scaleColumns: a broadcasting tf.mul/add and their axis-0 sums are ~10× slower on wasm;
     // with the bias it is one fused op.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { type CayleyPath, cayley, cayleyGrad, defaultCayleyPath, skew } from './cayley';
+import { type CayleyPath, cayley, cayleyFilters, cayleyGrad, defaultCayleyPath, skew } from './cayley';
 import { cayley64, identity64, matmul64, randn64, transpose64 } from './reference64';
 import { dot64, f32, fdGrad64, relMaxErr, scoped, t64, tensorLeaks } from './test-helpers';
 
@@ -126,6 +126,47 @@ describe.each(PATHS)('cayley, %s path', (path) => {
     const step = (): void => {
       tf.tidy(() => {
         tf.grad((r: tf.Tensor) => tf.sum(cayley(r as tf.Tensor3D, { path })))(R).dataSync();
+      });
+    };
+    expect(tensorLeaks(step)).toEqual([0, 0, 0]);
+    R.dispose();
+  });
+});
+
+/** Q: [m·k, b, b] float64 -> filter layout [m, b, k, b] (F[i, p, j, q] = Q[i·k + j, p, q]), by plain index arithmetic. */
+function filterLayout64(Q: Float64Array, m: number, k: number, b: number): Float64Array {
+  const F = new Float64Array(Q.length);
+  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let p = 0; p < b; p++) for (let q = 0; q < b; q++) F[((i * b + p) * k + j) * b + q] = Q[((i * k + j) * b + p) * b + q];
+  return F;
+}
+
+describe.each(PATHS)('cayleyFilters (blocks in the depthwise filter layout), %s path', (path) => {
+  it('equals cayley64 reordered to [m, b, k, b], for m = 1, 2, 3', () => {
+    for (const [m, k, b] of [[1, 4, 8], [2, 3, 4], [3, 2, 6]] as const) {
+      const R = f32(randn64(m * k * b * b, 300 + m, 0.7));
+      const got = tf.tidy(() => cayleyFilters(tf.tensor4d(Float32Array.from(R), [m, k, b, b]), { path }).dataSync());
+      expect(relMaxErr(got, filterLayout64(cayley64(R, b), m, k, b)), `m=${m}`).toBeLessThan(path === 'host' ? 2e-7 : 2e-6);
+    }
+  });
+
+  it('gradient w.r.t. R (taken in filter layout) matches float64 finite differences (1e-5 relative)', () => {
+    const [m, k, b] = [2, 3, 4];
+    const R = f32(randn64(m * k * b * b, 31));
+    const W = f32(randn64(m * k * b * b, 32)); // a weight per filter-layout element
+    const grad = scoped(() => {
+      const Wt = tf.tensor4d(Float32Array.from(W), [m, b, k, b]);
+      const g = tf.grad((r: tf.Tensor) => tf.sum(tf.mul(Wt, cayleyFilters(r as tf.Tensor4D, { path }))));
+      return t64(g(tf.tensor4d(Float32Array.from(R), [m, k, b, b])));
+    });
+    const fd = fdGrad64((r) => dot64(W, filterLayout64(cayley64(r, b), m, k, b)), R);
+    expect(relMaxErr(grad, fd)).toBeLessThan(1e-5);
+  });
+
+  it('leaks no tensors across repeated forward+backward', () => {
+    const R = tf.randomNormal([2, 3, 4, 4]) as tf.Tensor4D;
+    const step = (): void => {
+      tf.tidy(() => {
+        tf.grad((r: tf.Tensor) => tf.sum(tf.square(cayleyFilters(r as tf.Tensor4D, { path }))))(R).dataSync();
       });
     };
     expect(tensorLeaks(step)).toEqual([0, 0, 0]);

@@ -57,6 +57,49 @@ export function cayley(R: tf.Tensor3D, opts: CayleyOptions = {}): tf.Tensor3D {
   return f(R) as tf.Tensor3D;
 }
 
+/**
+ * R: [m, k, b, b] raw stored params -> F: [m, b, k, b], F[i, p, j, q] = Q_ij[p, q]: the same
+ * Q in the layout the rotation's depthwise products read (rotation.ts toFilterLayout). On
+ * the host path the reordering is part of the copy to and from the device, so a BOFT layer
+ * runs no transposes of its blocks; elsewhere it is one transpose. Differentiable w.r.t. R.
+ */
+export function cayleyFilters(R: tf.Tensor4D, opts: CayleyOptions = {}): tf.Tensor4D {
+  const [m, k, b, b2] = R.shape;
+  if (R.rank !== 4 || b !== b2) throw new Error(`cayleyFilters: expected R of shape [m, k, b, b], got [${R.shape.join(', ')}]`);
+  if ((opts.path ?? defaultCayleyPath()) === 'device') {
+    return tf.tidy(() => tf.transpose<tf.Tensor4D>(cayley(tf.reshape(R, [m * k, b, b]), opts).reshape([m, k, b, b]) as tf.Tensor4D, [0, 2, 1, 3]));
+  }
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const X = invertIPlusSHost((args[0] as tf.Tensor).dataSync(), m * k, b);
+    const toFilter = blockFilterOrder(m, k, b);
+    const F = new Float32Array(X.length);
+    const Q = qFromInverse(X, b);
+    for (let n = 0; n < F.length; n++) F[toFilter[n]] = Q[n];
+    const gradFunc = tidyGrad((dy: tf.Tensor) => {
+      const dF = dy.dataSync();
+      const G = new Float64Array(dF.length);
+      for (let n = 0; n < G.length; n++) G[n] = dF[toFilter[n]];
+      return [tf.tensor4d(cayleyGradHostValues(G, X, m * k, b), [m, k, b, b])];
+    });
+    return { value: tf.tensor4d(F, [m, b, k, b]), gradFunc };
+  });
+  return f(R) as tf.Tensor4D;
+}
+
+const filterOrders = new Map<string, Int32Array>();
+
+/** Index map [m, k, b, b] -> [m, b, k, b]: element (i, j, p, q) goes to (i, p, j, q). Cached per shape. */
+function blockFilterOrder(m: number, k: number, b: number): Int32Array {
+  const key = `${m},${k},${b}`;
+  const known = filterOrders.get(key);
+  if (known) return known;
+  const at = new Int32Array(m * k * b * b);
+  let n = 0;
+  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) for (let p = 0; p < b; p++) for (let q = 0; q < b; q++) at[n++] = ((i * b + p) * k + j) * b + q;
+  filterOrders.set(key, at);
+  return at;
+}
+
 /** G: [N, b, b] = dL/dQ, Q: [N, b, b] -> dL/dR: [N, b, b]. */
 export function cayleyGrad(G: tf.Tensor3D, Q: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
@@ -146,7 +189,11 @@ function qFromInverse(X: Float64Array, b: number): Float32Array {
  * analytic backward becomes dL/dS = −2 M, M = Xᵀ G Xᵀ, and its skew part is dL/dR = Mᵀ − M.
  */
 function cayleyGradHost(dy: tf.Tensor, X: Float64Array, N: number, b: number): tf.Tensor3D {
-  const G = Float64Array.from(dy.dataSync()); // one monomorphic element type for the hot loops
+  return tf.tensor3d(cayleyGradHostValues(Float64Array.from(dy.dataSync()), X, N, b), [N, b, b]); // one monomorphic element type for the hot loops
+}
+
+/** G: dL/dQ as float64 [N, b, b], X from the forward -> dL/dR values [N, b, b]. */
+function cayleyGradHostValues(G: Float64Array, X: Float64Array, N: number, b: number): Float32Array {
   const bb = b * b;
   const P = new Float64Array(bb);
   const M = new Float64Array(bb);
@@ -155,7 +202,7 @@ function cayleyGradHost(dy: tf.Tensor, X: Float64Array, N: number, b: number): t
     xtGxtInto(G, X, o, b, P, M);
     for (let i = 0; i < b; i++) for (let j = 0; j < b; j++) out[o + i * b + j] = M[j * b + i] - M[i * b + j];
   }
-  return tf.tensor3d(out, [N, b, b]);
+  return out;
 }
 
 /**

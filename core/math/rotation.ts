@@ -17,7 +17,7 @@ import { tidyGrad } from './tidy-grad';
 
 /** x: [T, d] natural -> [T, b, k] with p = (e, r) major and j = (grp, a) minor. */
 function toPMajor(x: tf.Tensor, g: BoftGeometry, factor: number): tf.Tensor {
-  const T = x.shape[0];
+  const T = x.size / g.d; // any view of [T, d], e.g. a depthwise output [1, T, 1, d]
   if (factor === 0) return tf.transpose(tf.reshape(x, [T, g.k, g.b]), [0, 2, 1]);
   const { groups, span, half } = butterflyView(g, factor);
   return tf.transpose(tf.reshape(x, [T, groups, 2, span, half]), [0, 2, 4, 1, 3]);
@@ -25,7 +25,7 @@ function toPMajor(x: tf.Tensor, g: BoftGeometry, factor: number): tf.Tensor {
 
 /** y: [T, d] in block layout (j major, in-block index minor) -> natural layout. */
 function blockToNatural(y: tf.Tensor, g: BoftGeometry, factor: number): tf.Tensor {
-  const T = y.shape[0];
+  const T = y.size / g.d; // any view of [T, d], e.g. a depthwise output [1, T, 1, d]
   if (factor === 0) return tf.reshape(y, [T, g.d]);
   const { groups, span, half } = butterflyView(g, factor);
   return tf.reshape(tf.transpose(tf.reshape(y, [T, groups, span, 2, half]), [0, 1, 3, 2, 4]), [T, g.d]);
@@ -33,25 +33,53 @@ function blockToNatural(y: tf.Tensor, g: BoftGeometry, factor: number): tf.Tenso
 
 /** natural [T, d] -> block layout [T, k, b] (inverse of blockToNatural). */
 function naturalToBlock(y: tf.Tensor, g: BoftGeometry, factor: number): tf.Tensor {
-  const T = y.shape[0];
+  const T = y.size / g.d; // any view of [T, d], e.g. a depthwise output [1, T, 1, d]
   if (factor === 0) return tf.reshape(y, [T, g.k, g.b]);
   const { groups, span, half } = butterflyView(g, factor);
   return tf.reshape(tf.transpose(tf.reshape(y, [T, groups, 2, span, half]), [0, 1, 3, 2, 4]), [T, g.k, g.b]);
 }
 
-/** uP: p-major [T, b, k]; blocks: [k, b, b] -> [T, d] block layout, row j = u_j · blocks[j]. */
-function depthwiseBlocks(uP: tf.Tensor, blocks: tf.Tensor, g: BoftGeometry): tf.Tensor {
-  const T = uP.shape[0];
-  const filter = tf.reshape(tf.transpose(blocks, [1, 0, 2]), [1, g.b, g.k, g.b]) as tf.Tensor4D; // [1, p, j, q]
-  return tf.reshape(tf.depthwiseConv2d(tf.reshape(uP, [1, T, g.b, g.k]) as tf.Tensor4D, filter, 1, 'valid'), [T, g.d]);
+/** blocks: [k, b, b] -> the depthwise filter [1, p, j, q] = blocks[j][p, q] (the "filter layout" of one factor). */
+function blocksToFilter(blocks: tf.Tensor, g: BoftGeometry): tf.Tensor4D {
+  return tf.reshape(tf.transpose(blocks, [1, 0, 2]), [1, g.b, g.k, g.b]);
 }
 
-/** dQ_j = u_jᵀ dy_j summed over T. uP: [T, b, k], dyBlock: [T, k, b] -> [k, b, b]. */
+/**
+ * Q: [m, k, b, b] <-> F: [m, b, k, b], F[i, p, j, q] = Q[i, j, p, q]: every factor's blocks
+ * in the layout its depthwise product reads (an involution, so one function maps both ways).
+ */
+export function toFilterLayout(Q: tf.Tensor): tf.Tensor4D {
+  return tf.transpose<tf.Tensor4D>(Q as tf.Tensor4D, [0, 2, 1, 3]);
+}
+
+/** F: [m, b, k, b] -> factor i's filter [1, b, k, b] (no copy for m = 1). */
+function factorFilter(F: tf.Tensor, g: BoftGeometry, i: number): tf.Tensor4D {
+  return (g.m === 1 ? F : tf.slice(F, [i, 0, 0, 0], [1, g.b, g.k, g.b])) as tf.Tensor4D;
+}
+
+/** Filters [m, p, j, q] -> the filters of the transposed blocks [m, q, j, p]. */
+const transposedFilter = (f: tf.Tensor): tf.Tensor4D => tf.transpose<tf.Tensor4D>(f as tf.Tensor4D, [0, 3, 2, 1]);
+
+/** Any view of a p-major [T, b, k] -> the depthwise input [1, T, b, k] (no kernel when it already is one). */
+function depthwiseInput(u: tf.Tensor, g: BoftGeometry): tf.Tensor4D {
+  return (u.rank === 4 ? u : tf.reshape(u, [1, u.size / g.d, g.b, g.k])) as tf.Tensor4D;
+}
+
+/**
+ * uP: p-major [T, b, k] (or its depthwise view); filter: [1, b, k, b] -> block layout as the
+ * depthwise output [1, T, 1, d], row j = u_j · blocks[j]. Left in that shape: every consumer
+ * starts with a reshape of its own, and a small layer's step is mostly per-kernel overhead.
+ */
+function depthwiseBlocks(uP: tf.Tensor, filter: tf.Tensor4D, g: BoftGeometry): tf.Tensor {
+  return tf.depthwiseConv2d(depthwiseInput(uP, g), filter, 1, 'valid');
+}
+
+/** dF_j[p, q] = Σ_t u_j[p] dy_j[q]. uP: [T, b, k] (or its depthwise view), dyBlock: [T, k, b] -> [1, b, k, b], filter layout. */
 function blockOuterSum(uP: tf.Tensor, dyBlock: tf.Tensor, g: BoftGeometry): tf.Tensor {
-  const T = uP.shape[0];
+  const T = uP.size / g.d;
   // A depthwise filter of height T sums over tokens: out[0, 0, p, j·b + q] = Σ_t u[t, p, j] dy[t, j, q].
-  const out = tf.depthwiseConv2d(tf.reshape(uP, [1, T, g.b, g.k]) as tf.Tensor4D, tf.reshape(dyBlock, [T, 1, g.k, g.b]) as tf.Tensor4D, 1, 'valid');
-  return tf.transpose(tf.reshape(out, [g.b, g.k, g.b]), [1, 0, 2]);
+  const out = tf.depthwiseConv2d(depthwiseInput(uP, g), tf.reshape(dyBlock, [T, 1, g.k, g.b]) as tf.Tensor4D, 1, 'valid');
+  return tf.reshape(out, [1, g.b, g.k, g.b]);
 }
 
 /**
@@ -62,7 +90,7 @@ export function applyFactor(x: tf.Tensor2D, blocks: tf.Tensor3D, g: BoftGeometry
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, bs, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const uP = toPMajor(xs, g, factor);
-    const value = blockToNatural(depthwiseBlocks(uP, bs, g), g, factor);
+    const value = blockToNatural(depthwiseBlocks(uP, blocksToFilter(bs, g), g), g, factor);
     save([uP, bs]);
     return { value, gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => factorGrad(dy, saved[0], saved[1], g, factor)) };
   });
@@ -74,9 +102,9 @@ function factorGrad(dy: tf.Tensor, uP: tf.Tensor, blocks: tf.Tensor, g: BoftGeom
   // (x P) D = y_blk, so d(xP) = dy_blk Dᵀ: the same block product with transposed blocks,
   // fed with dy in q-major layout; its output is in block layout, which P maps back to x's.
   const dyQ = toPMajor(dy, g, factor);
-  const du = depthwiseBlocks(dyQ, tf.transpose(blocks, [0, 2, 1]), g);
+  const du = depthwiseBlocks(dyQ, transposedFilter(blocksToFilter(blocks, g)), g);
   const dx = blockToNatural(du, g, factor);
-  const dBlocks = blockOuterSum(uP, naturalToBlock(dy, g, factor), g);
+  const dBlocks = tf.transpose(tf.reshape(blockOuterSum(uP, naturalToBlock(dy, g, factor), g), [g.b, g.k, g.b]), [1, 0, 2]);
   return [dx, dBlocks];
 }
 
@@ -118,43 +146,43 @@ function factorBlocks(Q: tf.Tensor4D, g: BoftGeometry, i: number): tf.Tensor3D {
  * two rank ≤ 5 transposes, so it goes through block layout i.
  */
 function blockToNextPMajor(z: tf.Tensor, g: BoftGeometry, i: number): tf.Tensor {
-  const T = z.shape[0];
+  const T = z.size / g.d; // any view of [T, d], e.g. a depthwise output [1, T, 1, d]
   if (i > 0) return tf.transpose(blockToNextBlock(z, g, i), [0, 2, 1]);
   const { groups, half } = butterflyView(g, 1);
-  return tf.reshape(tf.transpose(tf.reshape(z, [T, groups, 2, 2, half]), [0, 2, 4, 1, 3]), [T, g.b, g.k]);
+  return tf.reshape(tf.transpose(tf.reshape(z, [T, groups, 2, 2, half]), [0, 2, 4, 1, 3]), [1, T, g.b, g.k]); // the depthwise view
 }
 
 /** Block layout i+1 (grp, aHi, aLo, e, r) <-> block layout i (grp, e, aLo, aHi, r): [T, k, b]. */
 function blockToNextBlock(z: tf.Tensor, g: BoftGeometry, i: number): tf.Tensor {
-  const T = z.shape[0];
+  const T = z.size / g.d; // any view of [T, d], e.g. a depthwise output [1, T, 1, d]
   const { groups, half } = butterflyView(g, i + 1);
   // T and grp stay adjacent, so wasm sees a rank-5 transpose. The swap of e and aHi is an
   // involution, so the same perm maps either way.
   return tf.reshape(tf.transpose(tf.reshape(z, [T, groups, 2, 2 ** i, 2, half]), [0, 1, 4, 3, 2, 5]), [T, g.k, g.b]);
 }
 
-/** x: [T, d], Q: [m, k, b, b] -> x·M: [T, d], with per-factor blocks [k, b, b] and p-major inputs uP_i [T, b, k]. */
-function rotateForward(x: tf.Tensor, Q: tf.Tensor4D, g: BoftGeometry): { y: tf.Tensor; blocks: tf.Tensor[]; uP: tf.Tensor[] } {
-  const blocks = Array.from({ length: g.m }, (_, i) => factorBlocks(Q, g, i));
+/** x: [T, d], F: [m, b, k, b] (filter layout) -> x·M: [T, d] and the factors' p-major inputs uP_i [1, T, b, k]. */
+function rotateForward(x: tf.Tensor, F: tf.Tensor, g: BoftGeometry): { y: tf.Tensor; uP: tf.Tensor[] } {
   const uP: tf.Tensor[] = new Array<tf.Tensor>(g.m);
-  let u = toPMajor(x, g, g.m - 1);
+  let u = depthwiseInput(toPMajor(x, g, g.m - 1), g);
   for (let i = g.m - 1; ; i--) {
     uP[i] = u;
-    const z = depthwiseBlocks(u, blocks[i], g); // block layout of factor i
-    if (i === 0) return { y: tf.reshape(z, [x.shape[0], g.d]), blocks, uP };
-    u = blockToNextPMajor(z, g, i - 1);
+    const z = depthwiseBlocks(u, factorFilter(F, g, i), g); // block layout of factor i
+    if (i === 0) return { y: tf.reshape(z, [x.shape[0], g.d]), uP };
+    u = depthwiseInput(blockToNextPMajor(z, g, i - 1), g);
   }
 }
 
-/** dy: [T, d] for x·M -> [dx: [T, d], dQ: [m, k, b, b]]; forward depthwise convs only. */
-function rotateBackward(dy: tf.Tensor, blocks: tf.Tensor[], uP: tf.Tensor[], g: BoftGeometry): tf.Tensor[] {
-  const dQ: tf.Tensor[] = [];
+/** dy: [T, d] for x·M -> [dx: [T, d], dF: [m, b, k, b]]; forward depthwise convs only. */
+function rotateBackward(dy: tf.Tensor, F: tf.Tensor, uP: tf.Tensor[], g: BoftGeometry): tf.Tensor[] {
+  const dF: tf.Tensor[] = [];
+  const FT = transposedFilter(F); // every factor's transposed blocks, in one kernel
   let dzBlock = tf.reshape(dy, [dy.shape[0], g.k, g.b]); // factor 0's block layout is natural
   let dzQ = toPMajor(dy, g, 0);
   for (let i = 0; ; i++) {
-    dQ.push(blockOuterSum(uP[i], dzBlock, g));
-    const du = depthwiseBlocks(dzQ, tf.transpose(blocks[i], [0, 2, 1]), g); // block layout of factor i
-    if (i === g.m - 1) return [blockToNatural(du, g, i), tf.stack(dQ)];
+    dF.push(blockOuterSum(uP[i], dzBlock, g));
+    const du = depthwiseBlocks(dzQ, factorFilter(FT, g, i), g); // block layout of factor i
+    if (i === g.m - 1) return [blockToNatural(du, g, i), g.m === 1 ? dF[0] : tf.concat(dF, 0)];
     dzBlock = blockToNextBlock(du, g, i); // factor i+1's block layout
     dzQ = tf.transpose(dzBlock, [0, 2, 1]); // its q-major layout
   }
@@ -176,26 +204,35 @@ export function rotate(x: tf.Tensor2D, Q: tf.Tensor4D, g: BoftGeometry): tf.Tens
   checkArgs(x, Q, g, 'rotate');
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, qs, save] = args as [tf.Tensor, tf.Tensor4D, tf.GradSaveFunc];
-    const { y, uP } = rotateKeepingInputs(xs, qs, g);
-    save([qs, ...uP]);
-    return { value: y, gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => rotateGradFromInputs(dy, saved.slice(1), saved[0] as tf.Tensor4D, g)) };
+    const F = toFilterLayout(qs);
+    const { y, uP } = rotateFiltersKeepingInputs(xs, F, g);
+    save([F, ...uP]);
+    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [dx, dF] = rotateFiltersGrad(dy, saved.slice(1), saved[0], g);
+      return [dx, toFilterLayout(dF)];
+    });
+    return { value: y, gradFunc };
   });
   return f(x, Q) as tf.Tensor2D;
 }
 
-/** x: [T, d] -> x·M and the factors' p-major inputs uP_i [T, b, k]; nothing else stays allocated. No tape. */
-export function rotateKeepingInputs(x: tf.Tensor, Q: tf.Tensor4D, g: BoftGeometry): { y: tf.Tensor; uP: tf.Tensor[] } {
+/**
+ * x: [T, d], F: [m, b, k, b] (toFilterLayout of Q) -> x·M and the factors' p-major inputs
+ * uP_i [T, b, k]; nothing else stays allocated. No tape. Taking the blocks in the layout the
+ * depthwise products read saves a transpose per factor and direction, which is most of a
+ * small layer's step (its time is per-kernel overhead).
+ */
+export function rotateFiltersKeepingInputs(x: tf.Tensor, F: tf.Tensor, g: BoftGeometry): { y: tf.Tensor; uP: tf.Tensor[] } {
   const [y, ...uP] = tf.tidy(() => {
-    const r = rotateForward(x, Q, g);
-    return [r.y as tf.Tensor, ...r.uP];
+    const r = rotateForward(x, F, g);
+    return [r.y, ...r.uP];
   });
   return { y, uP };
 }
 
-/** dy: [T, d] for x·M, uP from rotateKeepingInputs -> [dx: [T, d], dQ: [m, k, b, b]]. */
-export function rotateGradFromInputs(dy: tf.Tensor, uP: tf.Tensor[], Q: tf.Tensor4D, g: BoftGeometry): tf.Tensor[] {
-  const blocks = Array.from({ length: g.m }, (_, i) => factorBlocks(Q, g, i));
-  return rotateBackward(dy, blocks, uP, g);
+/** dy: [T, d] for x·M, uP from rotateFiltersKeepingInputs -> [dx: [T, d], dF: [m, b, k, b]]. */
+export function rotateFiltersGrad(dy: tf.Tensor, uP: tf.Tensor[], F: tf.Tensor, g: BoftGeometry): tf.Tensor[] {
+  return rotateBackward(dy, F, uP, g);
 }
 
 /** x: [T, d], Q: [m, k, b, b] -> x @ Mᵀ = x B_0ᵀ···B_{m−1}ᵀ (the inverse rotation). */
