@@ -1,3 +1,8 @@
+// Kernel census of one training step of the embedded sample (DigitMLP, batch 32) on wasm:
+// frozen base and BOFT m = 1, 2 on fc1/fc2, as bench:train builds them. A millisecond step
+// is mostly per-kernel overhead (~2–15 µs a kernel), so the count is the figure to cut;
+// it is deterministic where times on this machine are not. NAMES=1 lists every kernel with
+// its input shapes. Run: npx tsx core/bench/prof-sample.ts
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../node/backend';
 import { createModel } from '../models/registry';
@@ -31,7 +36,6 @@ async function main(): Promise<void> {
     const counts = new Map<string, number>();
     for (const k of prof.kernels) counts.set(k.name, (counts.get(k.name) ?? 0) + 1);
     console.log(`m=${m} kernels=${prof.kernels.length}`, [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}:${v}`).join(' '));
-    const t0 = performance.now(); for (let i = 0; i < 300; i++) step(); console.log('ms', ((performance.now() - t0) / 300).toFixed(3));
     if (process.env.NAMES) console.log(prof.kernels.map((k) => k.name + '[' + k.inputShapes.map(s=>JSON.stringify(s)).join(',') + ']').join('\n'));
     opt.dispose(); model.dispose();
   }

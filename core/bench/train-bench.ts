@@ -132,6 +132,18 @@ function measureMemory(c: Case, method: Method, meter: HeapMeter): { peak: numbe
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Steps until ~300 ms have passed (JIT, kernel setup, XNNPACK packing, optimizer state; at least 2 steps) -> the last steps' mean ms. */
+function warmUp(p: Prepared): number {
+  const t0 = performance.now();
+  let n = 0;
+  let tail = t0;
+  for (; n < 2 || performance.now() - t0 < 300; n++) {
+    if (n === 1) tail = performance.now();
+    p.step();
+  }
+  return (performance.now() - tail) / (n - 1);
+}
+
 /**
  * Step time of every method, interleaved: all models are built, then each round times a
  * batch of steps of each method in turn (the order rotating), so drift on this shared
@@ -141,7 +153,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 function measureTimes(c: Case, reps: number): Map<Method, number> {
   const all = METHODS.map((m) => prepareMethod(c, m));
   try {
-    const est = all.map((p) => { p.step(); const t0 = performance.now(); p.step(); return performance.now() - t0; });
+    const est = all.map(warmUp);
     const batch = est.map((ms) => Math.max(1, Math.round(40 / Math.max(ms, 0.01))));
     const rounds = Math.max(reps, Math.min(61, Math.ceil(2000 / (batch[0] * est[0] * all.length))));
     const per: number[][] = all.map(() => []);
@@ -153,6 +165,7 @@ function measureTimes(c: Case, reps: number): Map<Method, number> {
         per[i].push((performance.now() - t0) / batch[i]);
       }
     }
+    if (process.env.BENCH_DEBUG) all.forEach((p, i) => console.error(p.method, batch[i], per[i].map((v) => v.toFixed(2)).join(' ')));
     return new Map(all.map((p, i) => [p.method, median(per[i])]));
   } finally {
     all.forEach((p) => p.dispose());
