@@ -1,9 +1,9 @@
 // The module-tree picker: virtualized (only rows in view are in the DOM), folded repeats,
 // search and type filter, checkboxes that write target_modules, per-node validity and
 // parameter count, full keyboard control (ARIA tree with an active descendant).
-import { memo, useDeferredValue, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { BoftConfig, LayerValidation } from '../api';
-import { verdictFor } from '../lib/patterns';
+import { compileVerdict, verdictFor } from '../lib/patterns';
 import { displayLabel, type FlatRow, type ViewNode } from '../lib/tree';
 import { countsIndex, filterIndex, rowAt, treeIndex, uncounted, visibleRows, type FilterState, type TreeIndex } from '../lib/tree-index';
 import { nodeValidity } from '../store/selectors';
@@ -137,7 +137,9 @@ function useKeys(rows: RowList, index: number, props: TreeProps, scrollTo: (i: n
       ' ': () => {
         if (!row) return;
         const paths = adaptablePathsUnder(row.node);
-        if (paths.length > 0) props.onSetTargeted(paths, !paths.every((p) => verdictFor(p, props.config) === 'target'));
+        if (paths.length === 0) return;
+        const verdict = compileVerdict(props.config);
+        props.onSetTargeted(paths, !paths.every((p) => verdict(p) === 'target'));
       },
     };
     const f = keyMap[e.key];
@@ -145,6 +147,24 @@ function useKeys(rows: RowList, index: number, props: TreeProps, scrollTo: (i: n
     e.preventDefault();
     f();
   };
+}
+
+/**
+ * `value`, but only once a frame has been painted since it changed (null until then). Unlike
+ * useDeferredValue, whose render may run before the browser paints, this puts a frame
+ * between the urgent render and the deferred work.
+ */
+function useAfterPaint<T>(value: T): T | null {
+  const [settled, setSettled] = useState<{ value: T } | null>(null);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => { timer = setTimeout(() => setSettled({ value }), 0); });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [value]);
+  return settled !== null && settled.value === value ? value : null;
 }
 
 /** Filter, visible rows and counts, each recomputed only when its inputs change. */
@@ -169,10 +189,11 @@ function useTreeView(props: TreeProps) {
     },
   }), [ix, visible]);
   // The checkbox counts test every path against the config (10k verdicts: 16–37 ms). When a
-  // tree is first shown, the first frame mounts the rows without them and a second task fills
-  // them in, so opening a big tree is two short tasks instead of one long one. Later config
-  // changes (a click on a checkbox) recount in the same render, so a click shows at once.
-  const countedIx = useDeferredValue<TreeIndex | null>(ix, null);
+  // tree is first shown, the rows mount without them and the counts come in a task after
+  // the first frame is painted, so opening a big tree is two short frames instead of one long
+  // one. Later config changes (a click on a checkbox) recount in the same render, so a click
+  // shows at once.
+  const countedIx = useAfterPaint(ix);
   const counts = useMemo(() => (countedIx === ix ? countsIndex(ix, props.config) : uncounted(ix)), [ix, countedIx, props.config]);
   const types = useMemo(() => typeCounts(props.root), [props.root]);
   const focused = props.focusedKey === null ? undefined : ix.byKey.get(props.focusedKey);

@@ -2,7 +2,7 @@
 // each node are targeted, so checkboxes show checked / mixed / unchecked without walking
 // subtrees while rows render.
 import type { BoftConfig } from '../api';
-import { verdictFor } from '../lib/patterns';
+import { compileVerdict } from '../lib/patterns';
 import type { ViewNode } from '../lib/tree';
 
 export interface CheckCount {
@@ -12,11 +12,12 @@ export interface CheckCount {
 
 export function checkCounts(root: ViewNode, config: BoftConfig): Map<string, CheckCount> {
   const counts = new Map<string, CheckCount>();
+  const verdict = compileVerdict(config);
   const visit = (n: ViewNode): CheckCount => {
     const c: CheckCount = { on: 0, total: 0 };
     if (n.adaptable) {
       c.total = n.paths.length;
-      for (const p of n.paths) if (verdictFor(p, config) === 'target') c.on++;
+      for (const p of n.paths) if (verdict(p) === 'target') c.on++;
     }
     for (const child of n.children) {
       const k = visit(child);

@@ -31,15 +31,6 @@ export function fullMatcher(pattern: string): RegExp | null {
   });
 }
 
-function listMatches(path: string, keys: string[]): boolean {
-  return keys.some((k) => path === k || path.endsWith(`.${k}`));
-}
-
-function specMatches(path: string, spec: string[] | string): boolean {
-  if (typeof spec === 'string') return fullMatcher(spec)?.test(path) ?? false;
-  return listMatches(path, spec);
-}
-
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -83,23 +74,46 @@ function usesLayerIndexes(ltt: number[] | number | null): ltt is number[] | numb
 
 /** How the config treats the module at `path`. */
 export function verdictFor(path: string, spec: TargetSpec): MatchVerdict {
-  if (spec.exclude_modules && (typeof spec.exclude_modules === 'string' || spec.exclude_modules.length > 0)) {
-    if (specMatches(path, spec.exclude_modules)) return 'excluded';
-  }
-  if (spec.modules_to_save && spec.modules_to_save.some((m) => savedMatcher(m).test(path))) {
-    return 'saved';
-  }
+  return compileVerdict(spec)(path);
+}
+
+/**
+ * verdictFor with the config compiled once: a tree recounts every path against one config
+ * (10k calls on a big tree, the first of them before the JIT has warmed up), so list
+ * patterns become Set lookups instead of a template string per key per path.
+ */
+export function compileVerdict(spec: TargetSpec): (path: string) => MatchVerdict {
+  const excluded = compileSpec(spec.exclude_modules);
+  const saved = (spec.modules_to_save ?? []).map(savedMatcher);
+  const target = compileSpec(spec.target_modules);
   const t = spec.target_modules;
-  if (t === null) return 'none';
-  if (typeof t === 'string') return specMatches(path, t) ? 'target' : 'none';
-  if (t.includes(path)) return 'target';
-  if (!t.some((k) => path.endsWith(`.${k}`))) return 'none';
   const ltt = spec.layers_to_transform;
-  if (!usesLayerIndexes(ltt)) return 'target';
-  const idx = layerIndexOf(path, spec.layers_pattern);
-  if (idx === null) return 'layer-filtered';
-  const keep = typeof ltt === 'number' ? idx === ltt : ltt.includes(idx);
-  return keep ? 'target' : 'layer-filtered';
+  return (path) => {
+    if (excluded(path)) return 'excluded';
+    if (saved.some((re) => re.test(path))) return 'saved';
+    if (!target(path)) return 'none';
+    // layers_to_transform filters only list (suffix) matches, and never an exact name.
+    if (typeof t === 'string' || t === null || !usesLayerIndexes(ltt) || t.includes(path)) return 'target';
+    const idx = layerIndexOf(path, spec.layers_pattern);
+    if (idx === null) return 'layer-filtered';
+    const keep = typeof ltt === 'number' ? idx === ltt : ltt.includes(idx);
+    return keep ? 'target' : 'layer-filtered';
+  };
+}
+
+/** A target/exclude spec as a predicate: a string is a full regex match, a list a name or dotted-suffix match. */
+function compileSpec(spec: string[] | string | null | undefined): (path: string) => boolean {
+  if (spec === null || spec === undefined) return () => false;
+  if (typeof spec === 'string') {
+    const re = fullMatcher(spec);
+    return (path) => re?.test(path) ?? false;
+  }
+  if (spec.length === 0) return () => false;
+  // path === k or path ends in '.k': for a key without dots, the path's last segment is k.
+  const exactOrLast = new Set(spec.filter((k) => !k.includes('.')));
+  const exact = new Set(spec);
+  const dotted = spec.filter((k) => k.includes('.')).map((k) => `.${k}`);
+  return (path) => exact.has(path) || exactOrLast.has(path.slice(path.lastIndexOf('.') + 1)) || dotted.some((d) => path.endsWith(d));
 }
 
 /**

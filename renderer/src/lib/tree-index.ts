@@ -4,7 +4,7 @@
 // [i, end[i]), so collapsing skips it in one step; reverse preorder visits children before
 // parents, so subtree sums and "has a matching descendant" need no recursion.
 import type { BoftConfig } from '../api';
-import { verdictFor } from './patterns';
+import { compileVerdict } from './patterns';
 import type { FlatRow, SliceClock, TreeFilter, ViewNode } from './tree';
 
 export interface TreeIndex {
@@ -185,11 +185,12 @@ export function countsIndex(ix: TreeIndex, config: BoftConfig): IndexedCounts {
   const n = ix.nodes.length;
   const on = new Int32Array(n);
   const total = new Int32Array(n);
+  const verdict = compileVerdict(config);
   for (let i = n - 1; i >= 0; i--) {
     const node = ix.nodes[i];
     if (node.adaptable) {
       total[i] += node.paths.length;
-      for (const p of node.paths) if (verdictFor(p, config) === 'target') on[i]++;
+      for (const p of node.paths) if (verdict(p) === 'target') on[i]++;
     }
     const p = ix.parent[i];
     if (p >= 0) {

@@ -1,7 +1,7 @@
 // BOFTConfig editing: the config being edited, local field checks, the service's
 // validate-config report (debounced, stale answers dropped), presets and tree-driven targets.
 import { completeConfig, DEFAULT_CONFIG, type BoftConfig, type BoftConfigInput, type ModuleRow, type ValidationReport } from '../api';
-import { fullMatcher, patternsForSelection, verdictFor } from '../lib/patterns';
+import { compileVerdict, fullMatcher, patternsForSelection } from '../lib/patterns';
 import { errorText, type SliceCreator } from './types';
 
 export type Preset = 'attention' | 'mlp' | 'all-linear';
@@ -41,7 +41,8 @@ export function presetSelection(rows: readonly ModuleRow[], preset: Preset): Set
 
 /** Adaptable paths the config targets now. */
 export function targetedPaths(rows: readonly ModuleRow[], config: BoftConfig): Set<string> {
-  return new Set(rows.filter((r) => r.adaptable && verdictFor(r.path, config) === 'target').map((r) => r.path));
+  const verdict = compileVerdict(config);
+  return new Set(rows.filter((r) => r.adaptable && verdict(r.path) === 'target').map((r) => r.path));
 }
 
 /** Field checks that need no model; the service adds per-layer ones. */

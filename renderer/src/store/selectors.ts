@@ -2,7 +2,7 @@
 // Pure functions of state, so components and tests compute them the same way.
 import type { BoftConfig, LayerValidation, ModuleRow, ValidationReport } from '../api';
 import { adapterFileBytes, nearestValidBlockSizes, resolveShape, totalParams, type LayerDims, type ShapeSetting } from '../lib/boft-shape';
-import { verdictFor, type MatchVerdict } from '../lib/patterns';
+import { compileVerdict, type MatchVerdict } from '../lib/patterns';
 import type { ViewNode } from '../lib/tree';
 import { targetedPaths } from './config-slice';
 
@@ -73,8 +73,9 @@ export function nodeValidity(node: Pick<ViewNode, 'rotatedDim' | 'inFeatures' | 
 export function nodeVerdict(node: ViewNode, config: BoftConfig): { verdict: MatchVerdict; count: number } {
   let count = 0;
   let verdict: MatchVerdict = 'none';
+  const verdictOf = compileVerdict(config);
   for (const p of node.paths) {
-    const v = verdictFor(p, config);
+    const v = verdictOf(p);
     if (v === 'target') count++;
     if (verdict === 'none' || v === 'target') verdict = v;
   }
