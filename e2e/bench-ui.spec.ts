@@ -11,10 +11,10 @@ interface Phase { maxFrameMs: number; frames: number; longTasks: number; maxLong
 
 const phaseNames: [string, string][] = [
   ['treeBuild', 'build the view tree from {modules} module rows (once per model opened)'],
-  ['treeRender', 'render the tree, all {modules} modules expanded (virtualized)'],
+  ['llama7b', 'render a Llama-7B-shaped tree (32 folded layers), expanded: the first tree the page shows'],
+  ['treeRender', 'then render the 10,100-module tree, all expanded (virtualized)'],
   ['treeFilter', 'filter it: 5 successive queries'],
   ['treeScroll', 'scroll through it: 20 jumps'],
-  ['llama7b', 'render a Llama-7B-shaped tree (32 folded layers), expanded'],
   ['chart100k', 'update a chart holding 100k points: 30 frames of +200 points (ends at {points})'],
 ];
 

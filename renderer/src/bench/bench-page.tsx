@@ -111,6 +111,9 @@ function phases(): { name: string; run(): Promise<Result> }[] {
       all = new Set(['root', ...allKeys(root)]);
       await frames(1);
     }) },
+    // The first tree the page shows (as the studio shows the sample's before a big model's):
+    // it also pays for compiling the tree's code, so the 10k tree after it measures the tree.
+    { name: 'llama7b', run: () => measure(async () => { flushSync(() => setTree({ root: llama, expanded: new Set(['root', ...allKeys(llama)]), query: '', config: { ...config, target_modules: ['q_proj', 'v_proj'] } })); await frames(2); }) },
     { name: 'treeRender', run: () => measure(async () => { flushSync(() => setTree({ root, expanded: all, query: '', config })); await frames(2); }) },
     { name: 'treeFilter', run: () => measure(async () => {
       for (const q of ['l', 'l9', 'l99', 'b42.l9', '']) { flushSync(() => setTree({ root, expanded: all, query: q, config })); await frames(1); }
@@ -119,7 +122,6 @@ function phases(): { name: string; run(): Promise<Result> }[] {
       const el = document.querySelector<HTMLElement>('[data-testid="module-tree"]');
       for (let i = 1; i <= 20 && el; i++) { el.scrollTop = i * 13_000; el.dispatchEvent(new Event('scroll')); await frames(1); }
     }) },
-    { name: 'llama7b', run: () => measure(async () => { flushSync(() => setTree({ root: llama, expanded: new Set(['root', ...allKeys(llama)]), query: '', config: { ...config, target_modules: ['q_proj', 'v_proj'] } })); await frames(2); }) },
     { name: 'chart100k', run: async () => {
       if (series.length === 0) for (let i = 0; i < 100_000; i++) series.push(i, 2 * Math.exp(-i / 30_000) + 0.1 * Math.sin(i / 50) + 0.05);
       return measure(async () => {
