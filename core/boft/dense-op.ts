@@ -37,22 +37,22 @@ function baseProduct(xr: tf.Tensor, base: FrozenDense): tf.Tensor {
   return tf.tidy(() => tf.matMul(xr as tf.Tensor2D, rightOperand(base.weight, base.layout)));
 }
 
-/** dy: [T, out] -> [dx, ...dQ per rotation, ds, (dBias)]; uPs[i]: rotation i's factor inputs. */
-function backward(dy: tf.Tensor, Qs: tf.Tensor[], uPs: tf.Tensor[][], y0: tf.Tensor, s: tf.Tensor, rots: Rotation[], base: FrozenDense): tf.Tensor[] {
+/** dy: [T, out] -> [dx, ...dF per rotation, ds, (dBias)]; uPs[i]: rotation i's factor inputs. */
+function backward(dy: tf.Tensor, Fs: tf.Tensor[], uPs: tf.Tensor[][], y0: tf.Tensor, s: tf.Tensor, rots: Rotation[], base: FrozenDense): tf.Tensor[] {
   const [dy0, ds] = scaleGrads(dy, y0, s);
   let d: tf.Tensor = inputGrad(dy0 as tf.Tensor2D, base.weight, base.layout); // [T, d], gradient of the last rotation's output
-  const dQs: tf.Tensor[] = new Array<tf.Tensor>(rots.length);
-  for (let i = rots.length - 1; i >= 0; i--) [d, dQs[i]] = rotateFiltersGrad(d, uPs[i], Qs[i], rots[i].g);
-  return [d, ...dQs, ds, ...(base.bias && base.biasTrainable ? [columnSum(dy)] : [])];
+  const dFs: tf.Tensor[] = new Array<tf.Tensor>(rots.length);
+  for (let i = rots.length - 1; i >= 0; i--) [d, dFs[i]] = rotateFiltersGrad(d, uPs[i], Fs[i], rots[i].g);
+  return [d, ...dFs, ds, ...(base.bias && base.biasTrainable ? [columnSum(dy)] : [])];
 }
 
 /** x: [T, d] -> [y0 = (x·M_1···M_n)·W: [T, out], ...every rotation's factor inputs], nothing else kept. */
-function forwardKeeping(x: tf.Tensor, Qs: tf.Tensor[], rots: Rotation[], base: FrozenDense): tf.Tensor[] {
+function forwardKeeping(x: tf.Tensor, Fs: tf.Tensor[], rots: Rotation[], base: FrozenDense): tf.Tensor[] {
   return tf.tidy(() => {
     const kept: tf.Tensor[] = [];
     let h = x;
     rots.forEach((r, i) => {
-      const { y, uP } = rotateFiltersKeepingInputs(h, Qs[i], r.g);
+      const { y, uP } = rotateFiltersKeepingInputs(h, Fs[i], r.g);
       kept.push(...uP);
       h = y;
     });
@@ -68,7 +68,7 @@ function splitByFactors(flat: tf.Tensor[], rots: Rotation[]): tf.Tensor[][] {
 
 /**
  * x: [T, d], rots applied in order, base frozen, s: [out] -> [T, out]. Differentiable w.r.t.
- * x, every Q, s and a trainable bias.
+ * x, every rotation's filters F, s and a trainable bias.
  */
 export function boftDense(x: tf.Tensor2D, rots: Rotation[], base: FrozenDense, s: tf.Tensor1D): tf.Tensor2D {
   const n = rots.length;
@@ -76,11 +76,11 @@ export function boftDense(x: tf.Tensor2D, rots: Rotation[], base: FrozenDense, s
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
-    const Qs = rest.slice(0, n);
+    const Fs = rest.slice(0, n);
     const ss = rest[n];
     const bias = withBias ? rest[n + 1] : base.bias;
-    const [y0, ...uPflat] = forwardKeeping(xs, Qs, rots, base);
-    save([...Qs, y0, ss, ...uPflat]);
+    const [y0, ...uPflat] = forwardKeeping(xs, Fs, rots, base);
+    save([...Fs, y0, ss, ...uPflat]);
     const value = scaleValue(y0, ss, bias);
     const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => {
       const uPs = splitByFactors(saved.slice(n + 2), rots);
