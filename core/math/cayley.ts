@@ -40,16 +40,10 @@ export function cayley(R: tf.Tensor3D, opts: CayleyOptions = {}): tf.Tensor3D {
   if (R.rank !== 3 || R.shape[1] !== R.shape[2]) {
     throw new Error(`cayley: expected R of shape [N, b, b], got [${R.shape.join(', ')}]`);
   }
-  const path = opts.path ?? defaultCayleyPath();
+  const [N, b] = R.shape;
+  if ((opts.path ?? defaultCayleyPath()) === 'host') return cayleyHost(R, N, b, [N, b, b], null) as tf.Tensor3D;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const raw = args[0] as tf.Tensor3D;
-    if (path === 'host') {
-      // The float64 inverse stays in this closure for the backward: no re-read of Q, no refactorization.
-      const [N, b] = raw.shape;
-      const X = invertIPlusSHost(raw.dataSync(), N, b);
-      return { value: tf.tensor3d(qFromInverse(X, b), [N, b, b]), gradFunc: tidyGrad((dy: tf.Tensor) => [cayleyGradHost(dy, X, N, b)]) };
-    }
-    const save = args[1] as tf.GradSaveFunc;
+    const [raw, save] = args as [tf.Tensor3D, tf.GradSaveFunc];
     const Q = cayleyDevice(raw);
     save([Q]);
     return { value: Q, gradFunc: tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => [cayleyGrad(dy as tf.Tensor3D, saved[0] as tf.Tensor3D)]) };
@@ -66,24 +60,35 @@ export function cayley(R: tf.Tensor3D, opts: CayleyOptions = {}): tf.Tensor3D {
 export function cayleyFilters(R: tf.Tensor4D, opts: CayleyOptions = {}): tf.Tensor4D {
   const [m, k, b, b2] = R.shape;
   if (R.rank !== 4 || b !== b2) throw new Error(`cayleyFilters: expected R of shape [m, k, b, b], got [${R.shape.join(', ')}]`);
-  if ((opts.path ?? defaultCayleyPath()) === 'device') {
-    return tf.tidy(() => tf.transpose<tf.Tensor4D>(cayley(tf.reshape(R, [m * k, b, b]), opts).reshape([m, k, b, b]) as tf.Tensor4D, [0, 2, 1, 3]));
-  }
+  if ((opts.path ?? defaultCayleyPath()) === 'host') return cayleyHost(R, m * k, b, [m, b, k, b], blockFilterOrder(m, k, b)) as tf.Tensor4D;
+  return tf.tidy(() => tf.transpose<tf.Tensor4D>(cayley(tf.reshape(R, [m * k, b, b]), opts).reshape([m, k, b, b]) as tf.Tensor4D, [0, 2, 1, 3]));
+}
+
+/**
+ * The host path: R (N blocks of b×b, in any shape) -> Q in `shape`, element n of the
+ * block-major order placed at order[n] (null: block-major itself). The float64 inverse stays
+ * in this closure for the backward: no re-read of Q, no refactorization. The gradient has
+ * R's shape.
+ */
+function cayleyHost(R: tf.Tensor, N: number, b: number, shape: number[], order: Int32Array | null): tf.Tensor {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const X = invertIPlusSHost((args[0] as tf.Tensor).dataSync(), m * k, b);
-    const toFilter = blockFilterOrder(m, k, b);
-    const F = new Float32Array(X.length);
+    const raw = args[0] as tf.Tensor;
+    const X = invertIPlusSHost(raw.dataSync(), N, b);
     const Q = qFromInverse(X, b);
-    for (let n = 0; n < F.length; n++) F[toFilter[n]] = Q[n];
+    let value = Q;
+    if (order) {
+      value = new Float32Array(Q.length);
+      for (let n = 0; n < Q.length; n++) value[order[n]] = Q[n];
+    }
     const gradFunc = tidyGrad((dy: tf.Tensor) => {
-      const dF = dy.dataSync();
-      const G = new Float64Array(dF.length);
-      for (let n = 0; n < G.length; n++) G[n] = dF[toFilter[n]];
-      return [tf.tensor4d(cayleyGradHostValues(G, X, m * k, b), [m, k, b, b])];
+      const d = dy.dataSync();
+      const G = new Float64Array(d.length); // one monomorphic element type for the hot loops
+      for (let n = 0; n < G.length; n++) G[n] = d[order ? order[n] : n];
+      return [tf.tensor(cayleyGradHostValues(G, X, N, b), raw.shape)];
     });
-    return { value: tf.tensor4d(F, [m, b, k, b]), gradFunc };
+    return { value: tf.tensor(value, shape), gradFunc };
   });
-  return f(R) as tf.Tensor4D;
+  return f(R);
 }
 
 const filterOrders = new Map<string, Int32Array>();
@@ -185,14 +190,9 @@ function qFromInverse(X: Float64Array, b: number): Float32Array {
 }
 
 /**
- * dy: [N, b, b] = dL/dQ, X = (I + S)^-1 from the forward -> dL/dR. With I + Qᵀ = 2Xᵀ the
+ * G: [N, b, b] = dL/dQ (float64), X = (I + S)^-1 from the forward -> dL/dR. With I + Qᵀ = 2Xᵀ the
  * analytic backward becomes dL/dS = −2 M, M = Xᵀ G Xᵀ, and its skew part is dL/dR = Mᵀ − M.
  */
-function cayleyGradHost(dy: tf.Tensor, X: Float64Array, N: number, b: number): tf.Tensor3D {
-  return tf.tensor3d(cayleyGradHostValues(Float64Array.from(dy.dataSync()), X, N, b), [N, b, b]); // one monomorphic element type for the hot loops
-}
-
-/** G: dL/dQ as float64 [N, b, b], X from the forward -> dL/dR values [N, b, b]. */
 function cayleyGradHostValues(G: Float64Array, X: Float64Array, N: number, b: number): Float32Array {
   const bb = b * b;
   const P = new Float64Array(bb);

@@ -153,8 +153,9 @@ function factorBlocks(Q: tf.Tensor4D, g: BoftGeometry, i: number): tf.Tensor3D {
  * factor i's group is (grp, e) and its chunk (e', a') is (aHi, aLo). Block layout i+1 is
  * (grp, aHi, aLo, e, r), block layout i is (grp, e, aLo, aHi, r), and p-major i is block
  * layout i transposed to (aHi, r | grp, e, aLo). For i = 0 (aLo has size 1) that is ONE
- * rank-5 permutation (done as two rank-3 transposes, see groupsInward); for i ≥ 1 it would be a rank-6 one, which wasm runs ~15× slower than
- * two rank ≤ 5 transposes, so it goes through block layout i.
+ * rank-5 permutation (run as two rank-3 transposes, see groupsInward); for i ≥ 1 it would be
+ * a rank-6 one, which wasm runs ~15× slower than two rank ≤ 5 transposes, so it goes through
+ * block layout i.
  */
 function blockToNextPMajor(z: tf.Tensor, g: BoftGeometry, i: number): tf.Tensor {
   const T = z.size / g.d; // any view of [T, d], e.g. a depthwise output [1, T, 1, d]
@@ -184,8 +185,11 @@ function rotateForward(x: tf.Tensor, F: tf.Tensor, g: BoftGeometry): { y: tf.Ten
   }
 }
 
-/** dy: [T, d] for x·M -> [dx: [T, d], dF: [m, b, k, b]]; forward depthwise convs only. */
-function rotateBackward(dy: tf.Tensor, F: tf.Tensor, uP: tf.Tensor[], g: BoftGeometry): tf.Tensor[] {
+/**
+ * dy: [T, d] for x·M, F: [m, b, k, b], uP from rotateFiltersKeepingInputs -> [dx: [T, d],
+ * dF: [m, b, k, b]]; forward depthwise convs only.
+ */
+export function rotateFiltersGrad(dy: tf.Tensor, uP: tf.Tensor[], F: tf.Tensor, g: BoftGeometry): tf.Tensor[] {
   const dF: tf.Tensor[] = [];
   const FT = transposedFilter(F); // every factor's transposed blocks, in one kernel
   let dzBlock = tf.reshape(dy, [dy.shape[0], g.k, g.b]); // factor 0's block layout is natural
@@ -229,7 +233,7 @@ export function rotate(x: tf.Tensor2D, Q: tf.Tensor4D, g: BoftGeometry): tf.Tens
 
 /**
  * x: [T, d], F: [m, b, k, b] (toFilterLayout of Q) -> x·M and the factors' p-major inputs
- * uP_i [T, b, k]; nothing else stays allocated. No tape. Taking the blocks in the layout the
+ * uP_i [1, T, b, k]; nothing else stays allocated. No tape. Taking the blocks in the layout the
  * depthwise products read saves a transpose per factor and direction, which is most of a
  * small layer's step (its time is per-kernel overhead).
  */
@@ -239,11 +243,6 @@ export function rotateFiltersKeepingInputs(x: tf.Tensor, F: tf.Tensor, g: BoftGe
     return [r.y, ...r.uP];
   });
   return { y, uP };
-}
-
-/** dy: [T, d] for x·M, uP from rotateFiltersKeepingInputs -> [dx: [T, d], dF: [m, b, k, b]]. */
-export function rotateFiltersGrad(dy: tf.Tensor, uP: tf.Tensor[], F: tf.Tensor, g: BoftGeometry): tf.Tensor[] {
-  return rotateBackward(dy, F, uP, g);
 }
 
 /** x: [T, d], Q: [m, k, b, b] -> x @ Mᵀ = x B_0ᵀ···B_{m−1}ᵀ (the inverse rotation). */

@@ -110,10 +110,10 @@ function compileSpec(spec: string[] | string | null | undefined): (path: string)
   }
   if (spec.length === 0) return () => false;
   // path === k or path ends in '.k': for a key without dots, the path's last segment is k.
-  const exactOrLast = new Set(spec.filter((k) => !k.includes('.')));
   const exact = new Set(spec);
-  const dotted = spec.filter((k) => k.includes('.')).map((k) => `.${k}`);
-  return (path) => exact.has(path) || exactOrLast.has(path.slice(path.lastIndexOf('.') + 1)) || dotted.some((d) => path.endsWith(d));
+  const oneSegment = new Set(spec.filter((k) => !k.includes('.')));
+  const dottedSuffixes = spec.filter((k) => k.includes('.')).map((k) => `.${k}`);
+  return (path) => exact.has(path) || oneSegment.has(path.slice(path.lastIndexOf('.') + 1)) || dottedSuffixes.some((d) => path.endsWith(d));
 }
 
 /**
