@@ -7,6 +7,8 @@ it is a real cross-check.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 
@@ -39,6 +41,34 @@ class BlockDiagStandIn:
 
 def use_stand_in() -> None:
     boft_layer.get_fbd_cuda = lambda: BlockDiagStandIn
+
+
+def use_cuda_extension() -> str:
+    """PEFT's real `fbd_cuda` extension (a CUDA machine); returns how it was built.
+
+    PEFT 0.21's kernel source passes `Tensor.type()` to AT_DISPATCH_FLOATING_TYPES, which
+    torch 2.11 no longer accepts, so PEFT's own build fails there and PEFT falls back to m = 1.
+    Then this builds PEFT's sources with that one call spelled `Tensor.scalar_type()` (the
+    kernels themselves untouched) and makes PEFT use the result.
+    """
+    import shutil
+    import tempfile
+
+    from torch.utils.cpp_extension import load
+
+    if boft_layer.get_fbd_cuda() is not None:
+        return "PEFT's own build"
+    src = Path(boft_layer.__file__).parent / "fbd"
+    tmp = Path(tempfile.mkdtemp(prefix="fbd_cuda_"))
+    shutil.copy(src / "fbd_cuda.cpp", tmp / "fbd_cuda.cpp")
+    cu = (src / "fbd_cuda_kernel.cu").read_text()
+    n = cu.count(".type(),")
+    if n == 0:
+        raise RuntimeError("PEFT could not build fbd_cuda, and its source has no Tensor.type() dispatch to respell")
+    (tmp / "fbd_cuda_kernel.cu").write_text(cu.replace(".type(),", ".scalar_type(),"))
+    ext = load(name="fbd_cuda_scalar_type", sources=[str(tmp / "fbd_cuda.cpp"), str(tmp / "fbd_cuda_kernel.cu")])
+    boft_layer.get_fbd_cuda = lambda: ext
+    return f"PEFT's build failed under torch {torch.__version__}; built its sources with {n} Tensor.type() dispatches respelled scalar_type()"
 
 
 def use_no_extension() -> None:
