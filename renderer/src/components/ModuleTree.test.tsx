@@ -5,7 +5,7 @@ import { act, render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type BoftConfig, type ModuleRow } from '../api';
 import { allKeys, buildViewTree } from '../lib/tree';
-import { ModuleTree } from './ModuleTree';
+import { ModuleTree, useShownTree } from './ModuleTree';
 
 /** Three identical blocks of q/v Linear layers: they fold into one `layers.0–2 ×3` row. */
 function rows(): ModuleRow[] {
@@ -60,5 +60,31 @@ describe('ModuleTree checkbox counts', () => {
     expect(checkbox(/target v/).checked).toBe(true);
     expect(screen.getAllByText('3/3')).toHaveLength(2);
     expect(screen.getByText('6/6')).toBeTruthy();
+  });
+});
+
+describe('ModuleTree shows a new root in a background render (useShownTree)', () => {
+  const other = buildViewTree([{ path: '', type: 'Other', numParams: 0, adaptable: false }, { path: 'fc', type: 'Linear', inFeatures: 8, outFeatures: 8, rotatedDim: 8, numParams: 64, adaptable: true }]);
+  type Seen = { root: string; expanded: string };
+  const name = (r: typeof root): string => (r === root ? 'A' : r === other ? 'B' : r.children.length === 0 ? 'empty' : '?');
+
+  function Probe({ r, expanded, seen }: { r: typeof root; expanded: ReadonlySet<string>; seen: Seen[] }) {
+    const shown = useShownTree(r, expanded);
+    seen.push({ root: name(shown.root), expanded: [...shown.expanded].join(',') });
+    return null;
+  }
+
+  it('keeps each root with its own expanded set while the new one renders', () => {
+    const seen: Seen[] = [];
+    const view = render(<Probe r={root} expanded={new Set(['a'])} seen={seen} />);
+    // First mount: an empty tree at once, the real one in the deferred render act() flushed.
+    expect(seen[0]).toEqual({ root: 'empty', expanded: '' });
+    expect(seen.at(-1)).toEqual({ root: 'A', expanded: 'a' });
+    seen.length = 0;
+    view.rerender(<Probe r={other} expanded={new Set(['b'])} seen={seen} />);
+    // The urgent render still shows A with A's expanded set; B comes with B's, never mixed.
+    expect(seen[0]).toEqual({ root: 'A', expanded: 'a' });
+    expect(seen.at(-1)).toEqual({ root: 'B', expanded: 'b' });
+    expect(seen.every((s) => (s.root === 'A' && s.expanded === 'a') || (s.root === 'B' && s.expanded === 'b'))).toBe(true);
   });
 });

@@ -1,10 +1,10 @@
 // The module-tree picker: virtualized (only rows in view are in the DOM), folded repeats,
 // search and type filter, checkboxes that write target_modules, per-node validity and
 // parameter count, full keyboard control (ARIA tree with an active descendant).
-import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { memo, useDeferredValue, useEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { BoftConfig, LayerValidation } from '../api';
 import { compileVerdict, verdictFor } from '../lib/patterns';
-import { displayLabel, type FlatRow, type ViewNode } from '../lib/tree';
+import { buildViewTree, displayLabel, type FlatRow, type ViewNode } from '../lib/tree';
 import { countsIndex, filterIndex, rowAt, treeIndex, uncounted, visibleRows, type FilterState, type TreeIndex } from '../lib/tree-index';
 import { nodeValidity } from '../store/selectors';
 import { adaptablePathsUnder, typeCounts } from './tree-model';
@@ -167,6 +167,24 @@ function useAfterPaint<T>(value: T): T | null {
   return settled !== null && settled.value === value ? value : null;
 }
 
+const NO_ROOT = buildViewTree([]);
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/**
+ * The tree to show: a new root (a model opened) is rendered in a background, interruptible
+ * render that yields to the browser every few milliseconds, while the panel keeps showing the
+ * previous tree (or an empty one) with the expanded set that went with it. Mounting a tree's
+ * rows is the longest piece of work the panel does (its first mount on a fresh page also pays
+ * for compiling the rows' code); in one synchronous render it made frames of up to 100 ms.
+ * Everything else (expand, filter, checkboxes) renders at once, as before.
+ */
+export function useShownTree(root: ViewNode, expanded: ReadonlySet<string>): { root: ViewNode; expanded: ReadonlySet<string> } {
+  const shown = useDeferredValue(root, NO_ROOT);
+  const pair = useRef({ root: NO_ROOT, expanded: NO_KEYS });
+  if (shown === root) pair.current = { root, expanded };
+  return shown === root ? { root, expanded } : { root: shown, expanded: pair.current.root === shown ? pair.current.expanded : NO_KEYS };
+}
+
 /** Filter, visible rows and counts, each recomputed only when its inputs change. */
 function useTreeView(props: TreeProps) {
   const ix = useMemo(() => treeIndex(props.root), [props.root]);
@@ -215,7 +233,7 @@ function useRowActions(props: TreeProps): RowActions {
 export function ModuleTree(props: TreeProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const { filter, visible, rows, counts, types, index } = useTreeView(props);
+  const { filter, visible, rows, counts, types, index } = useTreeView({ ...props, ...useShownTree(props.root, props.expanded) });
   const actions = useRowActions(props);
   const scrollTo = (i: number): void => {
     const el = scroller.current;
