@@ -11,7 +11,7 @@ interface Phase { maxFrameMs: number; frames: number; longTasks: number; maxLong
 
 const phaseNames: [string, string][] = [
   ['treeBuild', 'build the view tree from {modules} module rows (once per model opened)'],
-  ['llama7b', 'render a Llama-7B-shaped tree (32 folded layers), expanded: the first tree the page shows'],
+  ['llama7b', 'render a Llama-7B-shaped tree (32 folded layers), expanded: the first tree the page shows, into its empty panel'],
   ['treeRender', 'then render the 10,100-module tree, all expanded (virtualized)'],
   ['treeFilter', 'filter it: 5 successive queries'],
   ['treeScroll', 'scroll through it: 20 jumps'],
