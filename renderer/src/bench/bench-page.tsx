@@ -47,8 +47,9 @@ let setChartVersion: (v: number) => void = () => undefined;
 const series = new Series(1 << 17);
 
 function Bench() {
-  // The tree panel is on the page before the first tree, as in the studio (an empty panel
-  // until a model opens), so a new tree repaints the panel, not the page around it.
+  // The tree panel is on the page, empty, before the first tree, so a phase measures the
+  // tree's own work. (When a panel appears, the whole page is laid out and re-rastered; in the
+  // studio that is the switch to the config screen when a model opens, once per model.)
   const [tree, st] = useState<TreeState>(EMPTY_TREE);
   const [version, sv] = useState(0);
   setTree = st;

@@ -174,8 +174,8 @@ const NO_KEYS: ReadonlySet<string> = new Set();
  * The tree to show: a new root (a model opened) is rendered in a background, interruptible
  * render that yields to the browser every few milliseconds, while the panel keeps showing the
  * previous tree (or an empty one) with the expanded set that went with it. Mounting a tree's
- * rows is the longest piece of work the panel does (its first mount on a fresh page also pays
- * for compiling the rows' code); in one synchronous render it made frames of up to 100 ms.
+ * rows is the longest piece of work the panel does: on a fresh page, where it also compiles
+ * the rows' code, one synchronous render of it took up to ~40 ms of main-thread time.
  * Everything else (expand, filter, checkboxes) renders at once, as before.
  */
 export function useShownTree(root: ViewNode, expanded: ReadonlySet<string>): { root: ViewNode; expanded: ReadonlySet<string> } {
