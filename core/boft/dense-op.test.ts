@@ -1,13 +1,15 @@
-// The one-node BOFT dense op (dense-op.ts, used when the base weight is frozen) against the
-// float64 merged-weight reference for outputs, and against the composed path (separate rotate /
-// matMul / scale nodes, used when the weight trains; tested on its own in core/math) for the
-// gradients of x, boft_R, boft_s and a trainable bias. Tolerance: relErr ≤ 1e-5.
+// Both one-node BOFT dense ops (used when the base weight is frozen): the general one
+// (dense-op.ts) and the host-grouped one for small layers on cpu/wasm (dense-host.ts), against
+// the float64 merged-weight reference for outputs, and against the composed path (separate
+// rotate / matMul / scale nodes, used when the weight trains; tested on its own in core/math)
+// for the gradients of x, boft_R, boft_s and a trainable bias. Tolerance: relErr ≤ 1e-5. With
+// dropout, the two ops draw the same blocks and give the same values and gradients.
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { Linear, Conv1D } from '../nn/layers/linear';
 import { randn64 } from '../math/reference64';
 import type { BoftGeometry } from '../math/geometry';
-import { BOFTLinear, BOFTConv1D, type BOFTLayer } from './layer';
+import { BOFTLinear, BOFTConv1D, type BOFTLayer, type DenseOpChoice } from './layer';
 import { dense64, f32, linear64, mergedRows64, relErr, setAdapter, values } from './test-helpers';
 
 const TOL = 1e-5;
@@ -15,12 +17,12 @@ const d = 16;
 const out = 8;
 const T = 6;
 
-function build(kind: 'Linear' | 'Conv1D', biasTrainable: boolean): { layer: BOFTLayer; refs: { M: Float64Array; s: Float64Array }[] } {
+function build(kind: 'Linear' | 'Conv1D', biasTrainable: boolean, op: DenseOpChoice, dropout = 0): { layer: BOFTLayer; refs: { M: Float64Array; s: Float64Array }[] } {
   const layer = kind === 'Linear' ? new BOFTLinear('h.0.q', new Linear(d, out, { seed: 3 })) : new BOFTConv1D('h.0.c_attn', new Conv1D(out, d, { seed: 3 }));
   const geoms: BoftGeometry[] = [{ d, k: 4, b: 4, m: 2 }, { d, k: 2, b: 8, m: 1 }];
   const refs = geoms.map((g, i) => {
     const name = `a${i}`;
-    layer.addAdapter(name, { geometry: g, dropout: 0, initWeights: true, seed: 10 + i, trainable: true });
+    layer.addAdapter(name, { geometry: g, dropout, initWeights: true, seed: 10 + i, trainable: true });
     const R = randn64(g.m * g.k * g.b * g.b, 10 + i, 0.4);
     const s = randn64(out, 20 + i, 0.1).map((v) => 1 + v);
     setAdapter(layer, name, R, s);
@@ -31,6 +33,7 @@ function build(kind: 'Linear' | 'Conv1D', biasTrainable: boolean): { layer: BOFT
   (layer.baseBias() as tf.Variable).trainable = biasTrainable;
   layer.train();
   layer.rotationPath = 'activation';
+  layer.denseOp = op;
   return { layer, refs };
 }
 
@@ -55,9 +58,11 @@ function grads(layer: BOFTLayer, x: tf.Variable, c: tf.Tensor): Map<string, Floa
   return out;
 }
 
-describe.each(['Linear', 'Conv1D'] as const)('BOFT %s over a frozen weight (one tape node)', (kind) => {
+const OPS: DenseOpChoice[] = ['general', 'host-grouped'];
+
+describe.each((['Linear', 'Conv1D'] as const).flatMap((k) => OPS.map((op) => [k, op] as const)))('BOFT %s over a frozen weight (one tape node, %s op)', (kind, op) => {
   it.each([true, false])('output equals the float64 merged-weight reference, gradients equal the composed path (bias trainable: %s)', (biasTrainable) => {
-    const { layer, refs } = build(kind, biasTrainable);
+    const { layer, refs } = build(kind, biasTrainable, op);
     const x64 = f32(randn64(T * d, 5));
     const x = tf.variable(tf.tensor(Float32Array.from(x64), [T, d]));
     const c = tf.tensor(Float32Array.from(randn64(T * out, 6)), [T, out]);
@@ -74,7 +79,7 @@ describe.each(['Linear', 'Conv1D'] as const)('BOFT %s over a frozen weight (one 
   });
 
   it('holds no tensor after repeated training steps (numTensors stable)', () => {
-    const { layer } = build(kind, true);
+    const { layer } = build(kind, true, op);
     const x = tf.variable(tf.randomNormal([T, d], 0, 1, 'float32', 7));
     const c = tf.randomNormal([T, out], 0, 1, 'float32', 8);
     grads(layer, x, c);
@@ -83,5 +88,33 @@ describe.each(['Linear', 'Conv1D'] as const)('BOFT %s over a frozen weight (one 
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, c]);
     layer.dispose();
+  });
+});
+
+describe('host-grouped and general ops under dropout', () => {
+  it.each(['Linear', 'Conv1D'] as const)('%s: the same dropped blocks, outputs and gradients (relErr ≤ 1e-5), step after step', (kind) => {
+    const a = build(kind, true, 'general', 0.5).layer;
+    const b = build(kind, true, 'host-grouped', 0.5).layer;
+    const x = tf.variable(tf.randomNormal([T, d], 0, 1, 'float32', 9));
+    const c = tf.randomNormal([T, out], 0, 1, 'float32', 10);
+    for (let step = 0; step < 3; step++) {
+      const ga = grads(a, x, c);
+      const gb = grads(b, x, c);
+      for (const [name, g] of ga) expect(relErr(gb.get(name) as Float64Array, g), `${name}, step ${step}`).toBeLessThan(1e-5);
+    }
+    // Dropout did act: without it the output differs.
+    const once = (): Float64Array => {
+      const t = b.forward(x);
+      const v = values(t);
+      t.dispose();
+      return v;
+    };
+    const y = once();
+    b.eval();
+    const yEval = once();
+    expect(relErr(y, yEval)).toBeGreaterThan(1e-3);
+    tf.dispose([x, c]);
+    a.dispose();
+    b.dispose();
   });
 });

@@ -33,7 +33,7 @@ export interface FrozenDense {
 }
 
 /** xr: [T, d] -> xr · W: [T, out]; the weight's transposed copy ('outIn') is freed at once. */
-function baseProduct(xr: tf.Tensor, base: FrozenDense): tf.Tensor {
+export function baseProduct(xr: tf.Tensor, base: FrozenDense): tf.Tensor {
   return tf.tidy(() => tf.matMul(xr as tf.Tensor2D, rightOperand(base.weight, base.layout)));
 }
 

@@ -11,11 +11,12 @@ import { Layer, type ModuleInfo } from '../nn/module';
 import { conv1dGpt2, linear } from '../nn/functional';
 import { normal, deriveSeed } from '../nn/init';
 import type { Conv1D, Linear } from '../nn/layers/linear';
-import { cayley, cayleyFilters } from '../math/cayley';
+import { cayley, cayleyFilters, defaultCayleyPath } from '../math/cayley';
 import { rotate, rotateTransposed, toFilterLayout } from '../math/rotation';
 import { scaleColumns } from '../math/scale';
 import { boftDense, type DenseLayout } from './dense-op';
-import { boftDropout, seededRng, type SeededRng } from '../math/dropout';
+import { boftDenseHost, groupedExtraWork } from './dense-host';
+import { boftDropout, chooseDropout, seededRng, type DropoutChoice, type SeededRng } from '../math/dropout';
 import { assertFactorShape, type BoftGeometry } from '../math/geometry';
 import type { AdaptableType } from './geometry';
 import { ParameterDict, assertAdapterName } from './param-dict';
@@ -32,6 +33,15 @@ import { ParameterDict, assertAdapterName } from './param-dict';
  * (core/bench/boft-paths.ts).
  */
 export type RotationPath = 'auto' | 'activation' | 'weight';
+/**
+ * Which one-node dense op runs over a frozen weight: 'general' (dense-op.ts), 'host-grouped'
+ * (dense-host.ts: Cayley inside the node, one depthwise product per factor; cpu/wasm only) or
+ * 'auto': host-grouped on the host backends while its extra multiply-adds stay small.
+ */
+export type DenseOpChoice = 'auto' | 'general' | 'host-grouped';
+
+/** Extra multiply-adds up to which 'auto' takes the grouped form: ~90 µs of wasm work, under the ~25 kernels (~250 µs) it saves per m = 2 layer. */
+export const GROUPED_EXTRA_LIMIT = 2 ** 18;
 
 export interface AdapterInit {
   geometry: BoftGeometry;
@@ -59,6 +69,7 @@ export abstract class BOFTLayer extends Layer {
   mergedAdapters: string[] = [];
   disableAdapters = false;
   rotationPath: RotationPath = 'auto';
+  denseOp: DenseOpChoice = 'auto';
   private readonly states = new Map<string, AdapterState>();
 
   protected constructor(path: string, base: Layer) {
@@ -274,10 +285,24 @@ export abstract class BOFTLayer extends Layer {
     const order = [...active].reverse();
     const layout = this.denseLayout;
     // A frozen dense weight (as BOFTModel leaves it) runs as one tape node: see dense-op.ts.
-    const out = layout && !w.trainable
-      ? boftDense(x2, order.map((n) => ({ F: this.orthogonalFilters(n, true), g: this.geometry(n) })), { weight: w as tf.Tensor2D, layout, bias, biasTrainable: bias !== undefined && (bias as tf.Variable).trainable }, s)
-      : this.forwardComposed(x2, order, s, bias);
+    const base = { weight: w as tf.Tensor2D, layout: layout ?? 'outIn', bias, biasTrainable: bias !== undefined && (bias as tf.Variable).trainable } as const;
+    const out = !layout || w.trainable
+      ? this.forwardComposed(x2, order, s, bias)
+      : this.useHostGrouped(x2.shape[0], order)
+        ? boftDenseHost(x2, order.map((n) => ({ R: this.boftR.get(n) as tf.Tensor4D, g: this.geometry(n), drop: this.dropoutChoice(n) })), base, s)
+        : boftDense(x2, order.map((n) => ({ F: this.orthogonalFilters(n, true), g: this.geometry(n) })), base, s);
     return x.rank === 2 ? out : out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
+  }
+
+  private useHostGrouped(T: number, order: string[]): boolean {
+    if (this.denseOp !== 'auto') return this.denseOp === 'host-grouped';
+    return defaultCayleyPath() === 'host' && order.every((n) => groupedExtraWork(T, this.geometry(n)) <= GROUPED_EXTRA_LIMIT);
+  }
+
+  /** This training forward's dropout draw for adapter `name` (the draws boftDropout makes), or null. */
+  private dropoutChoice(name: string): DropoutChoice | null {
+    const st = this.state(name);
+    return this.training && st.dropout > 0 ? chooseDropout(st.geometry.m, st.geometry.k, st.dropout, st.rng) : null;
   }
 
   /** The same math as separate tape nodes, for a base weight that trains too. */

@@ -182,7 +182,7 @@ function eliminateRows(a: Float64Array, o: number, b: number, k: number, from: n
 }
 
 /** X: [N, b, b] float64 inverses -> Q = 2X − I as fp32. */
-function qFromInverse(X: Float64Array, b: number): Float32Array {
+export function qFromInverse(X: Float64Array, b: number): Float32Array {
   const Q = new Float32Array(X.length);
   for (let n = 0; n < X.length; n++) Q[n] = 2 * X[n];
   for (let o = 0; o < X.length; o += b * b) for (let i = 0; i < b; i++) Q[o + i * b + i] = 2 * X[o + i * b + i] - 1;
@@ -193,7 +193,7 @@ function qFromInverse(X: Float64Array, b: number): Float32Array {
  * G: [N, b, b] = dL/dQ (float64), X = (I + S)^-1 from the forward -> dL/dR. With I + Qᵀ = 2Xᵀ the
  * analytic backward becomes dL/dS = −2 M, M = Xᵀ G Xᵀ, and its skew part is dL/dR = Mᵀ − M.
  */
-function cayleyGradHostValues(G: Float64Array, X: Float64Array, N: number, b: number): Float32Array {
+export function cayleyGradHostValues(G: Float64Array, X: Float64Array, N: number, b: number): Float32Array {
   const bb = b * b;
   const P = new Float64Array(bb);
   const M = new Float64Array(bb);

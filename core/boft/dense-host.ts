@@ -1,0 +1,106 @@
+// The one-node BOFT dense op (dense-op.ts) for small layers on the host backends (cpu, wasm),
+// where a step is per-kernel overhead: the Cayley map runs inside the node, on the host, and
+// writes every factor's filter (and, for the backward, its transpose) as a tensor of its own;
+// every factor is one depthwise product in natural layout (math/grouped.ts). Against the
+// general op (an m = 2 layer: 70 kernels) this drops the Cayley node, the per-factor filter
+// slices, their gradient's concat, the filter transpose and half of the permutation
+// transposes. Same products, same values: tested against the float64 reference and the
+// general op.
+import * as tf from '@tensorflow/tfjs';
+import { cayleyGradHostValues, invertIPlusSHost, qFromInverse } from '../math/cayley';
+import type { DropoutChoice } from '../math/dropout';
+import type { BoftGeometry } from '../math/geometry';
+import { gatherGroupGrads, groupedBackward, groupedForward, groupFilterValues, groupView } from '../math/grouped';
+import { columnSum, scaleGrads, scaleValue } from '../math/scale';
+import { tidyGrad } from '../math/tidy-grad';
+import { inputGrad } from '../nn/functional';
+import { baseProduct, type FrozenDense } from './dense-op';
+
+/** One adapter's rotation, in the order it is applied to x: its raw boft_R and this forward's dropout, if any. */
+export interface HostRotation {
+  R: tf.Tensor4D;
+  g: BoftGeometry;
+  drop: DropoutChoice | null;
+}
+
+/** What the backward needs of one rotation, kept on the host. */
+interface HostBlocks {
+  X: Float64Array; // (I + S)^-1 per block, float64 [m·k, b, b]
+  Q: Float32Array; // the blocks the forward used (dropped ones = I)
+}
+
+/** The multiply-adds the grouped form adds over the block form: Σ_i (2^i − 1)·T·d·b. */
+export function groupedExtraWork(T: number, g: BoftGeometry): number {
+  return T * g.d * g.b * (2 ** g.m - 1 - g.m);
+}
+
+/** R values -> Q with the dropped blocks (one factor's) replaced by the identity, as the reference's dropout does. */
+function hostBlocks(R: tf.Tensor, g: BoftGeometry, drop: DropoutChoice | null): HostBlocks {
+  const X = invertIPlusSHost(R.dataSync(), g.m * g.k, g.b);
+  const Q = qFromInverse(X, g.b);
+  forDropped(g, drop, (o) => {
+    for (let p = 0; p < g.b; p++) for (let q = 0; q < g.b; q++) Q[o + p * g.b + q] = p === q ? 1 : 0;
+  });
+  return { X, Q };
+}
+
+/** Calls f with the offset of every dropped block in [m, k, b, b]. */
+function forDropped(g: BoftGeometry, drop: DropoutChoice | null, f: (offset: number) => void): void {
+  if (!drop) return;
+  for (let j = 0; j < g.k; j++) if (drop.dropped[j]) f(((drop.factor * g.k) + j) * g.b * g.b);
+}
+
+const filters = (values: Float32Array[], g: BoftGeometry): tf.Tensor4D[] =>
+  values.map((v, i) => tf.tensor4d(v, [1, groupView(g, i).gs, g.d / groupView(g, i).gs, groupView(g, i).gs]));
+
+/** dF per factor (device) -> dL/dR: [m, k, b, b], with no gradient through dropped blocks. */
+function rotationGrad(dF: tf.Tensor[], rot: HostRotation, kept: HostBlocks): tf.Tensor {
+  const { g } = rot;
+  const G = gatherGroupGrads(dF.map((t) => t.dataSync()), g);
+  forDropped(g, rot.drop, (o) => G.fill(0, o, o + g.b * g.b));
+  return tf.tensor(cayleyGradHostValues(G, kept.X, g.m * g.k, g.b), rot.R.shape);
+}
+
+/**
+ * x: [T, d], rots applied in order, base frozen, s: [out] -> [T, out], as boftDense. Differentiable
+ * w.r.t. x, every rotation's boft_R, s and a trainable bias.
+ */
+export function boftDenseHost(x: tf.Tensor2D, rots: HostRotation[], base: FrozenDense, s: tf.Tensor1D): tf.Tensor2D {
+  const n = rots.length;
+  const withBias = base.bias !== undefined && base.biasTrainable;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const ss = rest[n];
+    const bias = withBias ? rest[n + 1] : base.bias;
+    const kept = rots.map((r, i) => hostBlocks(rest[i], r.g, r.drop));
+    const [y0, ...u] = tf.tidy(() => {
+      const us: tf.Tensor[] = [];
+      let h: tf.Tensor = xs;
+      rots.forEach((r, i) => {
+        const step = groupedForward(h, filters(groupFilterValues(kept[i].Q, r.g, false), r.g), r.g);
+        us.push(...step.u);
+        h = step.y;
+      });
+      return [baseProduct(h, base), ...us];
+    });
+    save([y0, ss, ...u]);
+    const value = scaleValue(y0, ss, bias);
+    const gradFunc = tidyGrad((dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [dy0, ds] = scaleGrads(dy, saved[0], saved[1]);
+      let d: tf.Tensor = inputGrad(dy0 as tf.Tensor2D, base.weight, base.layout);
+      const dR: tf.Tensor[] = new Array<tf.Tensor>(n);
+      let at = saved.length;
+      for (let i = n - 1; i >= 0; i--) {
+        const r = rots[i];
+        at -= r.g.m;
+        const step = groupedBackward(d, saved.slice(at, at + r.g.m), filters(groupFilterValues(kept[i].Q, r.g, true), r.g), r.g);
+        dR[i] = rotationGrad(step.dF, r, kept[i]);
+        d = step.dx;
+      }
+      return [d, ...dR, ds, ...(withBias ? [columnSum(dy)] : [])];
+    });
+    return { value, gradFunc };
+  });
+  return f(x, ...rots.map((r) => r.R), s, ...(withBias && base.bias ? [base.bias] : [])) as tf.Tensor2D;
+}
