@@ -2,7 +2,7 @@
 // for the sample, a DINOv2-small-shaped and a GPT-2-shaped model, with BOFT (m = 1, 2), a
 // minimal LoRA r=8 and the frozen base (forward + backward through every layer), measured
 // side by side in one run. Writes JSON lines to stdout and the "bench:train" section of
-// docs/benchmarks.md. BENCH_REPS (default 2) timed steps after one warm-up step.
+// docs/benchmarks.md. BENCH_REPS (default 5): the fewest timed rounds per case, after a warm-up.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -130,7 +130,12 @@ function measureMemory(c: Case, method: Method, meter: HeapMeter): { peak: numbe
   }
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The median; for an even count the mean of the two middle values (with 2 rounds, the upper one would be the slower). */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 === 1 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
 
 /** Steps until ~300 ms have passed (JIT, kernel setup, XNNPACK packing, optimizer state; at least 2 steps) -> the last steps' mean ms. */
 function warmUp(p: Prepared): number {
@@ -241,7 +246,7 @@ function rowsFromLog(path: string): Record<string, number | string>[] {
 async function main(): Promise<void> {
   const backend = await initBackend('wasm');
   const meter = startHeapMeter(); // before any model: peaks include weights and optimizer state
-  const reps = Number(process.env.BENCH_REPS ?? 2);
+  const reps = Number(process.env.BENCH_REPS ?? 5);
   const only = process.env.BENCH_CASES?.split(',');
   const fromLog = process.env.BENCH_FROM_LOG;
   const rows: Record<string, number | string>[] = fromLog ? rowsFromLog(fromLog) : [];
