@@ -14,7 +14,7 @@ import { gatherGroupGrads, groupedBackward, groupedForward, groupFilterValues, g
 import { columnSum, scaleGrads, scaleValue } from '../math/scale';
 import { tidyGrad } from '../math/tidy-grad';
 import { inputGrad } from '../nn/functional';
-import { baseProduct, type FrozenDense } from './dense-op';
+import { baseProduct, denseArgs, type FrozenDense } from './dense-op';
 
 /** One adapter's rotation, in the order it is applied to x: its raw boft_R and this forward's dropout, if any. */
 export interface HostRotation {
@@ -69,11 +69,8 @@ export function boftDenseHost(x: tf.Tensor2D, rots: HostRotation[], base: Frozen
   const n = rots.length;
   const withBias = base.bias !== undefined && base.biasTrainable;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
-    const ss = rest[n];
-    const bias = withBias ? rest[n + 1] : base.bias;
-    const kept = rots.map((r, i) => hostBlocks(rest[i], r.g, r.drop));
+    const { save, x: xs, rots: Rs, s: ss, bias } = denseArgs(args, n, base);
+    const kept = rots.map((r, i) => hostBlocks(Rs[i], r.g, r.drop));
     const [y0, ...u] = tf.tidy(() => {
       const us: tf.Tensor[] = [];
       let h: tf.Tensor = xs;

@@ -66,6 +66,22 @@ function splitByFactors(flat: tf.Tensor[], rots: Rotation[]): tf.Tensor[][] {
   return rots.map((r) => flat.slice(at, (at += r.g.m)));
 }
 
+/** The arguments tf.customGrad passes a one-node dense op: (x, n rotation tensors, s, [trainable bias], save). */
+export interface DenseArgs {
+  save: tf.GradSaveFunc;
+  x: tf.Tensor;
+  rots: tf.Tensor[];
+  s: tf.Tensor;
+  /** The trainable bias argument, or the frozen bias (not an argument), or none. */
+  bias: tf.Tensor | undefined;
+}
+
+export function denseArgs(args: (tf.Tensor | tf.GradSaveFunc)[], n: number, base: FrozenDense): DenseArgs {
+  const [x, ...rest] = args.slice(0, -1) as tf.Tensor[];
+  const withBias = base.bias !== undefined && base.biasTrainable;
+  return { save: args[args.length - 1] as tf.GradSaveFunc, x, rots: rest.slice(0, n), s: rest[n], bias: withBias ? rest[n + 1] : base.bias };
+}
+
 /**
  * x: [T, d], rots applied in order, base frozen, s: [out] -> [T, out]. Differentiable w.r.t.
  * x, every rotation's filters F, s and a trainable bias.
@@ -74,11 +90,7 @@ export function boftDense(x: tf.Tensor2D, rots: Rotation[], base: FrozenDense, s
   const n = rots.length;
   const withBias = base.bias !== undefined && base.biasTrainable;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args[args.length - 1] as tf.GradSaveFunc;
-    const [xs, ...rest] = args.slice(0, -1) as tf.Tensor[];
-    const Fs = rest.slice(0, n);
-    const ss = rest[n];
-    const bias = withBias ? rest[n + 1] : base.bias;
+    const { save, x: xs, rots: Fs, s: ss, bias } = denseArgs(args, n, base);
     const [y0, ...uPflat] = forwardKeeping(xs, Fs, rots, base);
     save([...Fs, y0, ss, ...uPflat]);
     const value = scaleValue(y0, ss, bias);
