@@ -34,6 +34,14 @@ export function groupedExtraWork(T: number, g: BoftGeometry): number {
   return T * g.d * g.b * (2 ** g.m - 1 - g.m);
 }
 
+/**
+ * Whether every factor i ≥ 1 keeps at least two groups (k ≥ 2^m), so that no filter is a
+ * d×d matrix: factor i's filter holds d·b·2^i values, at most d²/2 here.
+ */
+export function groupedFits(g: BoftGeometry): boolean {
+  return g.m === 1 || g.k >= 2 ** g.m;
+}
+
 /** R values -> Q with the dropped blocks (one factor's) replaced by the identity, as the reference's dropout does. */
 function hostBlocks(R: tf.Tensor, g: BoftGeometry, drop: DropoutChoice | null): HostBlocks {
   const X = invertIPlusSHost(R.dataSync(), g.m * g.k, g.b);

@@ -10,6 +10,7 @@ import { Linear, Conv1D } from '../nn/layers/linear';
 import { randn64 } from '../math/reference64';
 import type { BoftGeometry } from '../math/geometry';
 import { BOFTLinear, BOFTConv1D, type BOFTLayer, type DenseOpChoice } from './layer';
+import { groupedExtraWork, groupedFits } from './dense-host';
 import { dense64, f32, linear64, mergedRows64, relErr, setAdapter, values } from './test-helpers';
 
 const TOL = 1e-5;
@@ -116,5 +117,15 @@ describe('host-grouped and general ops under dropout', () => {
     tf.dispose([x, c]);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('when the layer takes the grouped form', () => {
+  it('never for a factor that would be one d×d group, and not past the extra-work limit', () => {
+    expect(groupedFits({ d: 16, k: 4, b: 4, m: 2 })).toBe(true); // factor 1: 2 groups of 8
+    expect(groupedFits({ d: 8, k: 2, b: 4, m: 2 })).toBe(false); // factor 1 would be one 8×8 group
+    expect(groupedFits({ d: 8, k: 1, b: 8, m: 1 })).toBe(true); // m = 1: the blocks themselves
+    expect(groupedExtraWork(32, { d: 128, k: 16, b: 8, m: 2 })).toBe(32 * 128 * 8);
+    expect(groupedExtraWork(2048, { d: 768, k: 96, b: 8, m: 1 })).toBe(0);
   });
 });

@@ -15,7 +15,7 @@ import { cayley, cayleyFilters, defaultCayleyPath } from '../math/cayley';
 import { rotate, rotateTransposed, toFilterLayout } from '../math/rotation';
 import { scaleColumns } from '../math/scale';
 import { boftDense, type DenseLayout } from './dense-op';
-import { boftDenseHost, groupedExtraWork } from './dense-host';
+import { boftDenseHost, groupedExtraWork, groupedFits } from './dense-host';
 import { boftDropout, chooseDropout, seededRng, type DropoutChoice, type SeededRng } from '../math/dropout';
 import { assertFactorShape, type BoftGeometry } from '../math/geometry';
 import type { AdaptableType } from './geometry';
@@ -296,7 +296,7 @@ export abstract class BOFTLayer extends Layer {
 
   private useHostGrouped(T: number, order: string[]): boolean {
     if (this.denseOp !== 'auto') return this.denseOp === 'host-grouped';
-    return defaultCayleyPath() === 'host' && order.every((n) => groupedExtraWork(T, this.geometry(n)) <= GROUPED_EXTRA_LIMIT);
+    return defaultCayleyPath() === 'host' && order.every((n) => groupedFits(this.geometry(n)) && groupedExtraWork(T, this.geometry(n)) <= GROUPED_EXTRA_LIMIT);
   }
 
   /** This training forward's dropout draw for adapter `name` (the draws boftDropout makes), or null. */
