@@ -58,8 +58,13 @@ function forDropped(g: BoftGeometry, drop: DropoutChoice | null, f: (offset: num
   for (let j = 0; j < g.k; j++) if (drop.dropped[j]) f(((drop.factor * g.k) + j) * g.b * g.b);
 }
 
-const filters = (values: Float32Array[], g: BoftGeometry): tf.Tensor4D[] =>
-  values.map((v, i) => tf.tensor4d(v, [1, groupView(g, i).gs, g.d / groupView(g, i).gs, groupView(g, i).gs]));
+/** Per-factor filter values -> tensors [1, gs, G, gs]. */
+function filters(values: Float32Array[], g: BoftGeometry): tf.Tensor4D[] {
+  return values.map((v, i) => {
+    const { gs, G } = groupView(g, i);
+    return tf.tensor4d(v, [1, gs, G, gs]);
+  });
+}
 
 /** dF per factor (device) -> dL/dR: [m, k, b, b], with no gradient through dropped blocks. */
 function rotationGrad(dF: tf.Tensor[], rot: HostRotation, kept: HostBlocks): tf.Tensor {

@@ -14,7 +14,7 @@ import type { Conv1D, Linear } from '../nn/layers/linear';
 import { cayley, cayleyFilters, defaultCayleyPath } from '../math/cayley';
 import { rotate, rotateTransposed, toFilterLayout } from '../math/rotation';
 import { scaleColumns } from '../math/scale';
-import { boftDense, type DenseLayout } from './dense-op';
+import { boftDense, type DenseLayout, type FrozenDense } from './dense-op';
 import { boftDenseHost, groupedExtraWork, groupedFits } from './dense-host';
 import { boftDropout, chooseDropout, seededRng, type DropoutChoice, type SeededRng } from '../math/dropout';
 import { assertFactorShape, type BoftGeometry } from '../math/geometry';
@@ -285,13 +285,17 @@ export abstract class BOFTLayer extends Layer {
     const order = [...active].reverse();
     const layout = this.denseLayout;
     // A frozen dense weight (as BOFTModel leaves it) runs as one tape node: see dense-op.ts.
-    const base = { weight: w as tf.Tensor2D, layout: layout ?? 'outIn', bias, biasTrainable: bias !== undefined && (bias as tf.Variable).trainable } as const;
-    const out = !layout || w.trainable
-      ? this.forwardComposed(x2, order, s, bias)
-      : this.useHostGrouped(x2.shape[0], order)
-        ? boftDenseHost(x2, order.map((n) => ({ R: this.boftR.get(n) as tf.Tensor4D, g: this.geometry(n), drop: this.dropoutChoice(n) })), base, s)
-        : boftDense(x2, order.map((n) => ({ F: this.orthogonalFilters(n, true), g: this.geometry(n) })), base, s);
+    const out = layout && !w.trainable
+      ? this.forwardOneNode(x2, order, { weight: w as tf.Tensor2D, layout, bias, biasTrainable: bias !== undefined && (bias as tf.Variable).trainable }, s)
+      : this.forwardComposed(x2, order, s, bias);
     return x.rank === 2 ? out : out.reshape([...x.shape.slice(0, -1), this.outFeatures]);
+  }
+
+  private forwardOneNode(x2: tf.Tensor2D, order: string[], base: FrozenDense, s: tf.Tensor1D): tf.Tensor2D {
+    if (this.useHostGrouped(x2.shape[0], order)) {
+      return boftDenseHost(x2, order.map((n) => ({ R: this.boftR.get(n) as tf.Tensor4D, g: this.geometry(n), drop: this.dropoutChoice(n) })), base, s);
+    }
+    return boftDense(x2, order.map((n) => ({ F: this.orthogonalFilters(n, true), g: this.geometry(n) })), base, s);
   }
 
   private useHostGrouped(T: number, order: string[]): boolean {

@@ -7,17 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoftGeometry } from './geometry';
 import { gatherGroupGrads, groupedBackward, groupedForward, groupFilterValues, groupView } from './grouped';
 import { butterflyPerm64, cayley64, matmul64, permMatrix64, randn64, rotationMatrixFromBlocks64, transpose64 } from './reference64';
-import { dot64, f32, fdGrad64, pick, relMaxErr, sampleIndices, scoped, tensorLeaks } from './test-helpers';
+import { ROTATION_GEOMETRIES, dot64, f32, fdGrad64, pick, relMaxErr, sampleIndices, scoped, tensorLeaks } from './test-helpers';
 
-const GEOMETRIES: BoftGeometry[] = [
-  { d: 8, k: 1, b: 8, m: 1 },
-  { d: 12, k: 3, b: 4, m: 1 },
-  { d: 8, k: 4, b: 2, m: 3 },
-  { d: 16, k: 8, b: 2, m: 4 },
-  { d: 16, k: 4, b: 4, m: 2 },
-  { d: 24, k: 4, b: 6, m: 3 },
-  { d: 32, k: 8, b: 4, m: 4 },
-];
+// The rotation tests' geometries: m = 1..4, several (k, b), b = 2, odd b and b = d.
+const GEOMETRIES = ROTATION_GEOMETRIES;
 
 /** B_i = P_i blockdiag(Q_i) P_iᵀ, dense float64 [d, d]. */
 function factor64(Q: Float64Array, g: BoftGeometry, i: number): Float64Array {

@@ -4,21 +4,9 @@ import type { BoftGeometry } from './geometry';
 import { rotate, rotateTransposed } from './rotation';
 import { cayley } from './cayley';
 import { cayley64, matmul64, randn64, rotationMatrix64, rotationMatrixFromBlocks64, transpose64 } from './reference64';
-import { dot64, f32, fdGrad64, pick, relMaxErr, sampleIndices, scoped, t64, tensorLeaks } from './test-helpers';
+import { ROTATION_GEOMETRIES, dot64, f32, fdGrad64, pick, relMaxErr, sampleIndices, scoped, t64, tensorLeaks } from './test-helpers';
 
-// m = 1..4, several (k, b), b = 2 and b = d (k = 1).
-const GEOMETRIES: BoftGeometry[] = [
-  { d: 8, k: 1, b: 8, m: 1 },
-  { d: 8, k: 4, b: 2, m: 1 },
-  { d: 8, k: 4, b: 2, m: 3 },
-  { d: 16, k: 8, b: 2, m: 4 },
-  { d: 16, k: 4, b: 4, m: 2 },
-  { d: 16, k: 4, b: 4, m: 3 },
-  { d: 12, k: 3, b: 4, m: 1 },
-  { d: 9, k: 3, b: 3, m: 1 }, // odd b is valid for m = 1
-  { d: 24, k: 4, b: 6, m: 3 },
-  { d: 32, k: 8, b: 4, m: 4 },
-];
+const GEOMETRIES = ROTATION_GEOMETRIES;
 
 interface Case {
   g: BoftGeometry;

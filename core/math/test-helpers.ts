@@ -1,5 +1,6 @@
 // Helpers shared by the core/math tests: error measures and float64 finite differences.
 import * as tf from '@tensorflow/tfjs';
+import type { BoftGeometry } from './geometry';
 
 /** max |a − b| / max |ref|: error relative to the scale of the reference. */
 export function relMaxErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
@@ -79,3 +80,17 @@ export function sampleIndices(len: number, n: number): number[] {
 export function pick(a: ArrayLike<number>, idx: number[]): Float64Array {
   return Float64Array.from(idx, (i) => a[i]);
 }
+
+// m = 1..4, several (k, b), b = 2 and b = d (k = 1).
+export const ROTATION_GEOMETRIES: BoftGeometry[] = [
+  { d: 8, k: 1, b: 8, m: 1 },
+  { d: 8, k: 4, b: 2, m: 1 },
+  { d: 8, k: 4, b: 2, m: 3 },
+  { d: 16, k: 8, b: 2, m: 4 },
+  { d: 16, k: 4, b: 4, m: 2 },
+  { d: 16, k: 4, b: 4, m: 3 },
+  { d: 12, k: 3, b: 4, m: 1 },
+  { d: 9, k: 3, b: 3, m: 1 }, // odd b is valid for m = 1
+  { d: 24, k: 4, b: 6, m: 3 },
+  { d: 32, k: 8, b: 4, m: 4 },
+];
