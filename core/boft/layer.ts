@@ -14,6 +14,7 @@ import type { Conv1D, Linear } from '../nn/layers/linear';
 import { cayley, cayleyFilters, defaultCayleyPath } from '../math/cayley';
 import { rotate, rotateTransposed, toFilterLayout } from '../math/rotation';
 import { scaleColumns } from '../math/scale';
+import { swapLast } from '../math/transpose';
 import { boftDense, type DenseLayout, type FrozenDense } from './dense-op';
 import { boftDenseHost, groupedExtraWork, groupedFits } from './dense-host';
 import { boftDropout, chooseDropout, seededRng, type DropoutChoice, type SeededRng } from '../math/dropout';
@@ -389,11 +390,11 @@ export class BOFTConv1D extends BOFTDenseLayer {
   }
 
   protected toRows(w: tf.Tensor): tf.Tensor2D {
-    return tf.transpose(w) as tf.Tensor2D;
+    return swapLast(w) as tf.Tensor2D;
   }
 
   protected fromRows(rows: tf.Tensor2D): tf.Tensor {
-    return tf.transpose(rows);
+    return swapLast(rows);
   }
 
   protected applyBase(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor | undefined): tf.Tensor {

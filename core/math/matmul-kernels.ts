@@ -7,16 +7,9 @@
 // which kernel runs changes. It is registered when wasm is activated, and cpu results are
 // left to the stock gradient simply because nobody registers it there.
 import * as tf from '@tensorflow/tfjs';
+import { swapLast } from './transpose';
 
 const KERNEL = 'BatchMatMul';
-
-/** Swaps the last two axes (a data copy, so the following matMul needs no flag). */
-function swapLast(t: tf.Tensor): tf.Tensor {
-  const perm = t.shape.map((_, i) => i);
-  const r = perm.length;
-  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
-  return tf.transpose(t, perm);
-}
 
 /** Sums a gradient computed in the broadcast batch shape back to the input's shape. */
 function reduceTo(grad: tf.Tensor, shape: number[]): tf.Tensor {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { scaleColumns } from './scale';
+import { columnSum, scaleColumns } from './scale';
 import { randn64 } from './reference64';
 import { f32, relMaxErr, scoped, t64, tensorLeaks } from './test-helpers';
 
@@ -75,5 +75,36 @@ describe('scaleColumns', () => {
     const stepB = (): void => tf.tidy(() => void tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(scaleColumns(a as tf.Tensor2D, s, c as tf.Tensor1D)))([y, b]).forEach((g) => g.dataSync()));
     expect(tensorLeaks(stepB)).toEqual([0, 0, 0]);
     tf.dispose([y, s, b]);
+  });
+});
+
+describe('columnSum', () => {
+  const sumOf = (T: number, n: number, data: Float32Array): Float64Array => scoped(() => t64(columnSum(tf.tensor2d(data, [T, n]))));
+
+  it('equals the float64 column sums within 1e-6 of Σ|y| per column, at odd and large T', () => {
+    for (const [T, n, seed] of [[257, 48, 11], [2048, 24, 12], [3, 5, 13]]) {
+      const y = f32(randn64(T * n, seed));
+      const got = sumOf(T, n, Float32Array.from(y));
+      for (let c = 0; c < n; c++) {
+        let ref = 0;
+        let abs = 0;
+        for (let t = 0; t < T; t++) [ref, abs] = [ref + y[t * n + c], abs + Math.abs(y[t * n + c])];
+        expect(Math.abs(got[c] - ref), `T=${T} column ${c}`).toBeLessThanOrEqual(1e-6 * abs);
+      }
+    }
+  });
+
+  it('rounds an exactly representable sum by at most 2 ulp (the mean\'s 1/T and the product with T), and not at all for T = 2^k', () => {
+    for (const T of [257, 1000, 2048]) {
+      const n = 16;
+      const y = Float32Array.from({ length: T * n }, (_, i) => ((i * 7919) % 17) - 8); // integers: every partial sum is exact in fp32
+      const got = sumOf(T, n, y);
+      for (let c = 0; c < n; c++) {
+        let ref = 0;
+        for (let t = 0; t < T; t++) ref += y[t * n + c];
+        const ulp = 2 ** (Math.floor(Math.log2(Math.max(1, Math.abs(ref)))) - 23);
+        expect(Math.abs(got[c] - ref), `T=${T} column ${c}`).toBeLessThanOrEqual(((T & (T - 1)) === 0 ? 0 : 2) * ulp);
+      }
+    }
   });
 });

@@ -4,8 +4,8 @@
 // have fast forms:
 //   y ⊙ s:         a 1×1 depthwise convolution, input [1, T, 1, n] (channel = column),
 //                  filter s: [1, 1, n, 1] (XNNPACK runs it at memory speed);
-//   Σ_t y ⊙ dy:    a same-shape mul, then ones [1, T] @ (y ⊙ dy), a flag-free matMul. (A
-//                  depthwise filter of height T does the same sum but measured ~6× slower.)
+//   Σ_t y ⊙ dy:    a same-shape mul, then a column sum (columnSum: a [T, 1] average pool
+//                  times T, one streaming pass).
 import * as tf from '@tensorflow/tfjs';
 import { tidyGrad } from './tidy-grad';
 
@@ -41,17 +41,23 @@ export function scaleValue(y: tf.Tensor, s: tf.Tensor, bias?: tf.Tensor): tf.Ten
   return tf.reshape(out, [T, n]);
 }
 
-/** Σ_t dy: [T, n] -> [n], as a flag-free [1, T] @ [T, n] matMul (tf.sum over axis 0 is ~10× slower on wasm). */
+/**
+ * Σ_t dy: [T, n] -> [n], as a [T, 1] average pool over the columns (channels) times T. On wasm
+ * tf.sum over axis 0 transposes first (~15 ms at [2048, 768]); ones [1, T] @ dy has XNNPACK
+ * pack dy, a new right operand every call, first (~5 ms); the pool streams dy once (~0.2 ms).
+ * The mean's 1/T scaling and the product with T each round once (≤ ~2 ulp of the sum; none
+ * when T is a power of two).
+ */
 export function columnSum(dy: tf.Tensor): tf.Tensor {
   const [T, n] = dy.shape as [number, number];
-  return tf.reshape(tf.matMul(tf.ones([1, T]), dy as tf.Tensor2D), [n]);
+  const mean = tf.avgPool(tf.reshape(dy, [1, T, 1, n]) as tf.Tensor4D, [T, 1], 1, 'valid');
+  return tf.mul(tf.reshape(mean, [n]), tf.scalar(T));
 }
 
 /**
  * y: [T, n], s: [n], bias?: [n] -> y ⊙ s (+ bias, unscaled). Differentiable w.r.t. y, s and,
  * unless `biasFrozen`, bias. With a bias the forward is one fused depthwise op, and the bias
- * gradient Σ_t dy is a flag-free [1, T] @ [T, n] matMul (tf.sum over axis 0 is ~10× slower on
- * wasm). A frozen bias (trainable = false) gets no gradient, so that product is skipped.
+ * gradient Σ_t dy is a columnSum. A frozen bias (trainable = false) gets no gradient, so that product is skipped.
  */
 export function scaleColumns(y: tf.Tensor2D, s: tf.Tensor1D, bias?: tf.Tensor1D, biasFrozen = false): tf.Tensor2D {
   checkShapes(y, s, bias);

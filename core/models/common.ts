@@ -1,6 +1,7 @@
 // Pieces several architectures share: head splitting, masks, eager attention, rotary tables.
 import * as tf from '@tensorflow/tfjs';
 import { tidyGrad } from '../math/tidy-grad';
+import { swapLast } from '../math/transpose';
 
 /** torch.finfo(float32).min: the additive mask value transformers' eager attention uses. */
 export const MASK_MIN = -3.4028234663852886e38;
@@ -93,7 +94,7 @@ export function eagerAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, s
 
 /** q: [T, dh], k/v: [S, dh], bias: [T, S] -> P = softmax(q kᵀ·scale + bias): [T, S], O = P v: [T, dh]. */
 function headForward(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, scale: number, bias?: tf.Tensor): { P: tf.Tensor2D; O: tf.Tensor2D } {
-  let scores = tf.mul(tf.matMul(q, tf.transpose(k) as tf.Tensor2D), scale);
+  let scores = tf.mul(tf.matMul(q, swapLast(k) as tf.Tensor2D), scale);
   if (bias) scores = tf.add(scores, bias);
   const P = tf.softmax(scores, -1) as tf.Tensor2D;
   return { P, O: tf.matMul(P, v) };
@@ -101,10 +102,10 @@ function headForward(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, scale: numb
 
 /** dO: [T, dh] -> [dq, dk, dv]; the softmax gradient is P ⊙ (dP − Σ_row dP ⊙ P). */
 function headBackward(dO: tf.Tensor2D, q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, P: tf.Tensor2D, scale: number): tf.Tensor2D[] {
-  const dv = tf.matMul(tf.transpose(P) as tf.Tensor2D, dO); // [S, dh]
-  const dP = tf.matMul(dO, tf.transpose(v) as tf.Tensor2D); // [T, S]
+  const dv = tf.matMul(swapLast(P) as tf.Tensor2D, dO); // [S, dh]
+  const dP = tf.matMul(dO, swapLast(v) as tf.Tensor2D); // [T, S]
   const dScores = tf.mul(tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), -1, true))), scale) as tf.Tensor2D;
-  return [tf.matMul(dScores, k), tf.matMul(tf.transpose(dScores) as tf.Tensor2D, q), dv] as tf.Tensor2D[];
+  return [tf.matMul(dScores, k), tf.matMul(swapLast(dScores) as tf.Tensor2D, q), dv] as tf.Tensor2D[];
 }
 
 /**

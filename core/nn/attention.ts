@@ -3,6 +3,7 @@
 // query (as transformers' masks with a cache), grouped-query heads sharing kv heads in
 // consecutive groups (repeat_kv), and LLaMA rotary embeddings (rotate_half, rope_theta).
 import * as tf from '@tensorflow/tfjs';
+import { swapLast } from '../math/transpose';
 
 /** torch.finfo(torch.float32).min: what transformers adds at masked positions. */
 export const FLOAT32_MIN = -3.4028234663852886e38;
@@ -57,7 +58,7 @@ export function scaledDotProductAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.
   return tf.tidy(() => {
     const kr = repeatKv(k, nRep);
     const vr = repeatKv(v, nRep);
-    let scores = tf.mul(tf.matMul(q, tf.transpose(kr, [0, 1, 3, 2])), scale); // [B, H, Tq, Tk]
+    let scores = tf.mul(tf.matMul(q, swapLast(kr)), scale); // [B, H, Tq, Tk]
     if (o.mask) scores = tf.add(scores, o.mask);
     if (o.causal) {
       const allowed = causalAllowed(q.shape[2], k.shape[2]);

@@ -2,6 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { seededUniform } from './init';
 import { tidyGrad } from '../math/tidy-grad';
+import { columnSum } from '../math/scale';
+import { swapLast } from '../math/transpose';
 
 export { conv2d, resolveConvPadding } from './conv';
 export type { Conv2dOptions, PaddingMode } from './conv';
@@ -20,22 +22,22 @@ function isFrozen(t: tf.Tensor | undefined): boolean {
 export type DenseLayout = 'outIn' | 'inOut'; // torch Linear [out, in] / GPT-2 Conv1D [in, out]
 
 /** The stored weight as the right operand of x @ ·: [in, out] (an explicit copy for 'outIn'). */
-export const rightOperand = (w: tf.Tensor, layout: DenseLayout): tf.Tensor2D => (layout === 'outIn' ? tf.transpose(w) : w) as tf.Tensor2D;
+export const rightOperand = (w: tf.Tensor, layout: DenseLayout): tf.Tensor2D => (layout === 'outIn' ? swapLast(w) : w) as tf.Tensor2D;
 
 /** x: [N, in], dy: [N, out] -> dL/dW in the stored layout; flag-free matMuls only. */
 function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D, layout: DenseLayout): tf.Tensor2D {
-  return layout === 'outIn' ? tf.matMul(tf.transpose(dy), x) : tf.matMul(tf.transpose(x), dy);
+  return layout === 'outIn' ? tf.matMul(swapLast(dy), x) : tf.matMul(swapLast(x), dy);
 }
 
 /** dy: [N, out], w stored -> dL/dx = dy @ W_[out, in]: [N, in]. 'outIn' needs no transpose. */
 export function inputGrad(dy: tf.Tensor2D, w: tf.Tensor, layout: DenseLayout): tf.Tensor2D {
-  return tf.matMul(dy, layout === 'outIn' ? (w as tf.Tensor2D) : (tf.transpose(w) as tf.Tensor2D));
+  return tf.matMul(dy, layout === 'outIn' ? (w as tf.Tensor2D) : (swapLast(w) as tf.Tensor2D));
 }
 
 /**
  * x: [N, in] -> x @ W + b: [N, out] as one custom op. On wasm the stock path is slow in three
  * places, all avoided here: a broadcasting tf.add (the bias rides in the fused matMul), the
- * bias gradient's tf.sum over axis 0 (here ones [1, N] @ dy, a flag-free matMul), and the
+ * bias gradient's tf.sum over axis 0 (here columnSum: an average pool times N), and the
  * transposes of a frozen [out, in] weight in the backward (dy @ W as stored). Frozen tensors
  * (isFrozen) are closed over instead of being inputs, so they get no gradient.
  */
@@ -59,7 +61,7 @@ function denseCore(x: tf.Tensor2D, w: tf.Tensor, bias: tf.Tensor | undefined, la
       const d = dy as tf.Tensor2D;
       const grads: tf.Tensor[] = [inputGrad(d, wTrain ? saved[1] : w, layout)];
       if (wTrain) grads.push(weightGrad(saved[0] as tf.Tensor2D, d, layout));
-      if (bTrain) grads.push(tf.reshape(tf.matMul(tf.ones([1, d.shape[0]]), d), [d.shape[1]]));
+      if (bTrain) grads.push(columnSum(d));
       return grads;
     });
     return { value, gradFunc };
