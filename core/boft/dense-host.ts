@@ -1,26 +1,28 @@
-// The one-node BOFT dense op (dense-op.ts) for small layers on the host backends (cpu, wasm),
-// where a step is per-kernel overhead: the Cayley map runs inside the node, on the host, and
-// writes every factor's filter (and, for the backward, its transpose) as a tensor of its own;
-// every factor is one depthwise product in natural layout (math/grouped.ts). Against the
-// general op (an m = 2 layer: 70 kernels) this drops the Cayley node, the per-factor filter
-// slices, their gradient's concat, the filter transpose and half of the permutation
-// transposes. Same products, same values: tested against the float64 reference and the
-// general op.
+// The one-node BOFT dense op (dense-op.ts) for the host backends (cpu, wasm): the Cayley map
+// runs inside the node, on the host, and writes every factor's filter (and, for the backward,
+// its transpose) as a tensor of its own. Against the general op (an m = 2 layer: 70 kernels)
+// this drops the Cayley node, the per-factor filter slices, their gradient's concat and the
+// filter transpose. Each rotation runs in one of two forms (host-forms.ts): small layers
+// 'grouped' (one depthwise product per factor in natural layout, half the permutation
+// transposes), the rest 'block' (the general op's products and layouts). Same products, same
+// values: tested against the float64 reference and the general op.
 import * as tf from '@tensorflow/tfjs';
 import { cayleyGradHostValues, invertIPlusSHost, qFromInverse } from '../math/cayley';
 import type { DropoutChoice } from '../math/dropout';
 import type { BoftGeometry } from '../math/geometry';
-import { gatherGroupGrads, groupedBackward, groupedForward, groupFilterValues, groupView } from '../math/grouped';
 import { columnSum, scaleGrads, scaleValue } from '../math/scale';
 import { tidyGrad } from '../math/tidy-grad';
 import { inputGrad } from '../nn/functional';
 import { baseProduct, denseArgs, type FrozenDense } from './dense-op';
+import { HOST_FORMS, type HostForm } from './host-forms';
 
 /** One adapter's rotation, in the order it is applied to x: its raw boft_R and this forward's dropout, if any. */
 export interface HostRotation {
   R: tf.Tensor4D;
   g: BoftGeometry;
   drop: DropoutChoice | null;
+  /** How its factors run (host-forms.ts). */
+  form: HostForm;
 }
 
 /** What the backward needs of one rotation, kept on the host. */
@@ -58,18 +60,10 @@ function forDropped(g: BoftGeometry, drop: DropoutChoice | null, f: (offset: num
   for (let j = 0; j < g.k; j++) if (drop.dropped[j]) f(((drop.factor * g.k) + j) * g.b * g.b);
 }
 
-/** Per-factor filter values -> tensors [1, gs, G, gs]. */
-function filters(values: Float32Array[], g: BoftGeometry): tf.Tensor4D[] {
-  return values.map((v, i) => {
-    const { gs, G } = groupView(g, i);
-    return tf.tensor4d(v, [1, gs, G, gs]);
-  });
-}
-
 /** dF per factor (device) -> dL/dR: [m, k, b, b], with no gradient through dropped blocks. */
 function rotationGrad(dF: tf.Tensor[], rot: HostRotation, kept: HostBlocks): tf.Tensor {
   const { g } = rot;
-  const G = gatherGroupGrads(dF.map((t) => t.dataSync()), g);
+  const G = HOST_FORMS[rot.form].gather(dF.map((t) => t.dataSync()), g);
   forDropped(g, rot.drop, (o) => G.fill(0, o, o + g.b * g.b));
   return tf.tensor(cayleyGradHostValues(G, kept.X, g.m * g.k, g.b), rot.R.shape);
 }
@@ -88,8 +82,8 @@ export function boftDenseHost(x: tf.Tensor2D, rots: HostRotation[], base: Frozen
       const us: tf.Tensor[] = [];
       let h: tf.Tensor = xs;
       rots.forEach((r, i) => {
-        const step = groupedForward(h, filters(groupFilterValues(kept[i].Q, r.g, false), r.g), r.g);
-        us.push(...step.u);
+        const step = HOST_FORMS[r.form].forward(h, HOST_FORMS[r.form].filters(kept[i].Q, r.g, false), r.g);
+        us.push(...step.kept);
         h = step.y;
       });
       return [baseProduct(h, base), ...us];
@@ -104,7 +98,7 @@ export function boftDenseHost(x: tf.Tensor2D, rots: HostRotation[], base: Frozen
       for (let i = n - 1; i >= 0; i--) {
         const r = rots[i];
         at -= r.g.m;
-        const step = groupedBackward(d, saved.slice(at, at + r.g.m), filters(groupFilterValues(kept[i].Q, r.g, true), r.g), r.g);
+        const step = HOST_FORMS[r.form].backward(d, saved.slice(at, at + r.g.m), HOST_FORMS[r.form].filters(kept[i].Q, r.g, true), r.g);
         dR[i] = rotationGrad(step.dF, r, kept[i]);
         d = step.dx;
       }

@@ -1,5 +1,5 @@
 // Both one-node BOFT dense ops (used when the base weight is frozen): the general one
-// (dense-op.ts) and the host-grouped one for small layers on cpu/wasm (dense-host.ts), against
+// (dense-op.ts) and the host one for cpu/wasm (dense-host.ts) in both its forms, against
 // the float64 merged-weight reference for outputs, and against the composed path (separate
 // rotate / matMul / scale nodes, used when the weight trains; tested on its own in core/math)
 // for the gradients of x, boft_R, boft_s and a trainable bias. Tolerance: relErr ≤ 1e-5. With
@@ -59,7 +59,7 @@ function grads(layer: BOFTLayer, x: tf.Variable, c: tf.Tensor): Map<string, Floa
   return out;
 }
 
-const OPS: DenseOpChoice[] = ['general', 'host-grouped'];
+const OPS: DenseOpChoice[] = ['general', 'host-grouped', 'host-block'];
 
 describe.each((['Linear', 'Conv1D'] as const).flatMap((k) => OPS.map((op) => [k, op] as const)))('BOFT %s over a frozen weight (one tape node, %s op)', (kind, op) => {
   it.each([true, false])('output equals the float64 merged-weight reference, gradients equal the composed path (bias trainable: %s)', (biasTrainable) => {
@@ -92,10 +92,10 @@ describe.each((['Linear', 'Conv1D'] as const).flatMap((k) => OPS.map((op) => [k,
   });
 });
 
-describe('host-grouped and general ops under dropout', () => {
-  it.each(['Linear', 'Conv1D'] as const)('%s: the same dropped blocks, outputs and gradients (relErr ≤ 1e-5), step after step', (kind) => {
+describe('host and general ops under dropout', () => {
+  it.each((['Linear', 'Conv1D'] as const).flatMap((k) => (['host-grouped', 'host-block'] as const).map((op) => [k, op] as const)))('%s, %s: the same dropped blocks, outputs and gradients as the general op (relErr ≤ 1e-5), step after step', (kind, op) => {
     const a = build(kind, true, 'general', 0.5).layer;
-    const b = build(kind, true, 'host-grouped', 0.5).layer;
+    const b = build(kind, true, op, 0.5).layer;
     const x = tf.variable(tf.randomNormal([T, d], 0, 1, 'float32', 9));
     const c = tf.randomNormal([T, out], 0, 1, 'float32', 10);
     for (let step = 0; step < 3; step++) {

@@ -17,6 +17,7 @@ import { scaleColumns } from '../math/scale';
 import { swapLast } from '../math/transpose';
 import { boftDense, type DenseLayout, type FrozenDense } from './dense-op';
 import { boftDenseHost, groupedExtraWork, groupedFits } from './dense-host';
+import type { HostForm } from './host-forms';
 import { boftDropout, chooseDropout, seededRng, type DropoutChoice, type SeededRng } from '../math/dropout';
 import { assertFactorShape, type BoftGeometry } from '../math/geometry';
 import type { AdaptableType } from './geometry';
@@ -35,11 +36,12 @@ import { ParameterDict, assertAdapterName } from './param-dict';
  */
 export type RotationPath = 'auto' | 'activation' | 'weight';
 /**
- * Which one-node dense op runs over a frozen weight: 'general' (dense-op.ts), 'host-grouped'
- * (dense-host.ts: Cayley inside the node, one depthwise product per factor; cpu/wasm only) or
- * 'auto': host-grouped on the host backends while its extra multiply-adds stay small.
+ * Which one-node dense op runs over a frozen weight: 'general' (dense-op.ts), the host op
+ * (dense-host.ts: Cayley inside the node; meant for cpu/wasm) in its 'host-grouped' or
+ * 'host-block' form, or 'auto': the host op on the host backends, grouped while its extra
+ * multiply-adds stay small, block otherwise; the general op elsewhere.
  */
-export type DenseOpChoice = 'auto' | 'general' | 'host-grouped';
+export type DenseOpChoice = 'auto' | 'general' | 'host-grouped' | 'host-block';
 
 /** Extra multiply-adds up to which 'auto' takes the grouped form: ~90 µs of wasm work, under the ~25 kernels (~250 µs) it saves per m = 2 layer. */
 export const GROUPED_EXTRA_LIMIT = 2 ** 18;
@@ -293,15 +295,30 @@ export abstract class BOFTLayer extends Layer {
   }
 
   private forwardOneNode(x2: tf.Tensor2D, order: string[], base: FrozenDense, s: tf.Tensor1D): tf.Tensor2D {
-    if (this.useHostGrouped(x2.shape[0], order)) {
-      return boftDenseHost(x2, order.map((n) => ({ R: this.boftR.get(n) as tf.Tensor4D, g: this.geometry(n), drop: this.dropoutChoice(n) })), base, s);
+    const forms = order.map((n) => this.hostForm(x2.shape[0], this.geometry(n)));
+    if (forms.every((f) => f !== null)) {
+      return boftDenseHost(x2, order.map((n, i) => ({ R: this.boftR.get(n) as tf.Tensor4D, g: this.geometry(n), drop: this.dropoutChoice(n), form: forms[i] as HostForm })), base, s);
     }
     return boftDense(x2, order.map((n) => ({ F: this.orthogonalFilters(n, true), g: this.geometry(n) })), base, s);
   }
 
-  private useHostGrouped(T: number, order: string[]): boolean {
-    if (this.denseOp !== 'auto') return this.denseOp === 'host-grouped';
-    return defaultCayleyPath() === 'host' && order.every((n) => groupedFits(this.geometry(n)) && groupedExtraWork(T, this.geometry(n)) <= GROUPED_EXTRA_LIMIT);
+  /** How the host op runs a rotation of geometry g over T tokens, or null for the general op (device backends, or forced). */
+  private hostForm(T: number, g: BoftGeometry): HostForm | null {
+    switch (this.denseOp) {
+      case 'general':
+        return null;
+      case 'host-grouped':
+        return 'grouped';
+      case 'host-block':
+        return 'block';
+      case 'auto':
+        if (defaultCayleyPath() !== 'host') return null;
+        return groupedFits(g) && groupedExtraWork(T, g) <= GROUPED_EXTRA_LIMIT ? 'grouped' : 'block';
+      default: {
+        const never: never = this.denseOp;
+        throw new Error(`unknown denseOp ${String(never)}`);
+      }
+    }
   }
 
   /** This training forward's dropout draw for adapter `name` (the draws boftDropout makes), or null. */

@@ -173,34 +173,47 @@ function blockToNextBlock(z: tf.Tensor, g: BoftGeometry, i: number): tf.Tensor {
   return tf.reshape(tf.transpose(tf.reshape(z, [T, groups, 2, 2 ** i, 2, half]), [0, 1, 4, 3, 2, 5]), [T, g.k, g.b]);
 }
 
-/** x: [T, d], F: [m, b, k, b] (filter layout) -> x·M: [T, d] and the factors' p-major inputs uP_i [1, T, b, k]. */
-function rotateForward(x: tf.Tensor, F: tf.Tensor, g: BoftGeometry): { y: tf.Tensor; uP: tf.Tensor[] } {
+/**
+ * x: [T, d], filterOf(i): factor i's blocks in filter layout [1, b, k, b] -> x·M: [T, d] and
+ * the factors' p-major inputs uP_i [1, T, b, k]. Call inside a tidy.
+ */
+export function rotateBlocks(x: tf.Tensor, filterOf: (i: number) => tf.Tensor4D, g: BoftGeometry): { y: tf.Tensor; uP: tf.Tensor[] } {
   const uP: tf.Tensor[] = new Array<tf.Tensor>(g.m);
   let u = depthwiseInput(toPMajor(x, g, g.m - 1), g);
   for (let i = g.m - 1; ; i--) {
     uP[i] = u;
-    const z = depthwiseBlocks(u, factorFilter(F, g, i), g); // block layout of factor i
+    const z = depthwiseBlocks(u, filterOf(i), g); // block layout of factor i
     if (i === 0) return { y: tf.reshape(z, [x.shape[0], g.d]), uP };
     u = depthwiseInput(blockToNextPMajor(z, g, i - 1), g);
   }
 }
 
 /**
- * dy: [T, d] for x·M, F: [m, b, k, b], uP from rotateFiltersKeepingInputs -> [dx: [T, d],
- * dF: [m, b, k, b]]; forward depthwise convs only.
+ * dy: [T, d] for x·M, uP from rotateBlocks, transposedOf(i): factor i's transposed blocks
+ * [1, b, k, b] (filter layout of Q_iᵀ) -> dx: [T, d] and every factor's filter gradient dF_i
+ * [1, b, k, b]; forward depthwise convs only.
  */
-export function rotateFiltersGrad(dy: tf.Tensor, uP: tf.Tensor[], F: tf.Tensor, g: BoftGeometry): tf.Tensor[] {
+export function rotateBlocksGrad(dy: tf.Tensor, uP: tf.Tensor[], transposedOf: (i: number) => tf.Tensor4D, g: BoftGeometry): { dx: tf.Tensor; dF: tf.Tensor[] } {
   const dF: tf.Tensor[] = [];
-  const FT = transposedFilter(F); // every factor's transposed blocks, in one kernel
   let dzBlock = tf.reshape(dy, [dy.shape[0], g.k, g.b]); // factor 0's block layout is natural
   let dzQ = toPMajor(dy, g, 0);
   for (let i = 0; ; i++) {
     dF.push(blockOuterSum(uP[i], dzBlock, g));
-    const du = depthwiseBlocks(dzQ, factorFilter(FT, g, i), g); // block layout of factor i
-    if (i === g.m - 1) return [blockToNatural(du, g, i), g.m === 1 ? dF[0] : tf.concat(dF, 0)];
+    const du = depthwiseBlocks(dzQ, transposedOf(i), g); // block layout of factor i
+    if (i === g.m - 1) return { dx: blockToNatural(du, g, i), dF };
     dzBlock = blockToNextBlock(du, g, i); // factor i+1's block layout
     dzQ = tf.transpose(dzBlock, [0, 2, 1]); // its q-major layout
   }
+}
+
+/**
+ * dy: [T, d] for x·M, F: [m, b, k, b], uP from rotateFiltersKeepingInputs -> [dx: [T, d],
+ * dF: [m, b, k, b]].
+ */
+export function rotateFiltersGrad(dy: tf.Tensor, uP: tf.Tensor[], F: tf.Tensor, g: BoftGeometry): tf.Tensor[] {
+  const FT = transposedFilter(F); // every factor's transposed blocks, in one kernel
+  const { dx, dF } = rotateBlocksGrad(dy, uP, (i) => factorFilter(FT, g, i), g);
+  return [dx, g.m === 1 ? dF[0] : tf.concat(dF, 0)];
 }
 
 /**
@@ -239,7 +252,7 @@ export function rotate(x: tf.Tensor2D, Q: tf.Tensor4D, g: BoftGeometry): tf.Tens
  */
 export function rotateFiltersKeepingInputs(x: tf.Tensor, F: tf.Tensor, g: BoftGeometry): { y: tf.Tensor; uP: tf.Tensor[] } {
   const [y, ...uP] = tf.tidy(() => {
-    const r = rotateForward(x, F, g);
+    const r = rotateBlocks(x, (i) => factorFilter(F, g, i), g);
     return [r.y, ...r.uP];
   });
   return { y, uP };
