@@ -4,10 +4,12 @@ import { registerMatMulKernels } from './matmul-kernels';
 import { registerConvKernels } from './conv-kernels';
 import { registerGatherKernels } from './gather-kernels';
 import { registerIdentityKernel } from './identity-kernel';
+import { registerSliceKernels } from './slice-kernels';
 
 export function registerBackendKernels(backend: string): void {
   registerMatMulKernels(backend);
   registerConvKernels(backend);
   registerGatherKernels(backend);
   registerIdentityKernel(backend);
+  registerSliceKernels(backend);
 }

@@ -97,8 +97,13 @@ export function gelu(x: tf.Tensor, approximate: GeluApproximate = 'none'): tf.Te
       case 'none':
         return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
       case 'tanh': {
-        const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-        return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.tanh(inner)));
+        // ½x(1 + tanh z) = x·σ(2z), z = √(2/π)(x + 0.044715x³): the same function without the
+        // cancellation in 1 + tanh z for z ≪ 0. x³ as x·x·x (torch's pow(x, 3) does the same).
+        // On wasm, Pow and Tanh are scalar libm loops (58 ms each at [4, 256, 3072]); Mul and
+        // XNNPACK's Sigmoid take 1–3 ms.
+        const cube = tf.mul(tf.mul(x, x), x);
+        const twoZ = tf.mul(2 * Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, cube)));
+        return tf.mul(x, tf.sigmoid(twoZ));
       }
       default: {
         const never: never = approximate;
