@@ -4,7 +4,7 @@ import { panelledSwap, swapLast } from './transpose';
 import { scoped, tensorLeaks } from './test-helpers';
 
 describe('swapLast', () => {
-  const shapes = [[768, 768], [1536, 384], [384, 1536], [128, 64], [10, 384], [257, 64], [3, 256, 96], [2, 3, 160, 64], [7]];
+  const shapes = [[768, 768], [1536, 384], [384, 1536], [128, 64], [10, 384], [257, 64], [3, 256, 96], [2, 3, 160, 64], [16, 128, 64], [7]];
 
   it('equals tf.transpose of the last two axes bit for bit, in both the one- and two-pass forms', () => {
     for (const shape of shapes.filter((s) => s.length >= 2)) {
@@ -21,7 +21,8 @@ describe('swapLast', () => {
   });
 
   it('takes the two-pass form only on wasm and for large, 16-row-aligned matrices', () => {
-    expect([panelledSwap(768, 768, 'wasm'), panelledSwap(768, 768, 'cpu'), panelledSwap(257, 768, 'wasm'), panelledSwap(128, 32, 'wasm'), panelledSwap(64, 768, 'wasm')]).toEqual([true, false, false, false, false]);
+    const cases: [number, number, number, string][] = [[768, 768, 768 * 768, 'wasm'], [768, 768, 768 * 768, 'cpu'], [257, 768, 257 * 768, 'wasm'], [128, 32, 1 << 20, 'wasm'], [64, 768, 1 << 20, 'wasm'], [128, 64, 128 * 64, 'wasm'], [128, 64, 48 * 128 * 64, 'wasm']];
+    expect(cases.map(([R, C, n, be]) => panelledSwap(R, C, n, be))).toEqual([true, false, false, false, false, false, true]);
   });
 
   it('is differentiable (the gradient is the swap back), rejects rank < 2 and leaks nothing', () => {
