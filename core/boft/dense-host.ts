@@ -82,7 +82,8 @@ export function boftDenseHost(x: tf.Tensor2D, rots: HostRotation[], base: Frozen
       const us: tf.Tensor[] = [];
       let h: tf.Tensor = xs;
       rots.forEach((r, i) => {
-        const step = HOST_FORMS[r.form].forward(h, HOST_FORMS[r.form].filters(kept[i].Q, r.g, false), r.g);
+        const form = HOST_FORMS[r.form];
+        const step = form.forward(h, form.filters(kept[i].Q, r.g, false), r.g);
         us.push(...step.kept);
         h = step.y;
       });
@@ -98,7 +99,8 @@ export function boftDenseHost(x: tf.Tensor2D, rots: HostRotation[], base: Frozen
       for (let i = n - 1; i >= 0; i--) {
         const r = rots[i];
         at -= r.g.m;
-        const step = HOST_FORMS[r.form].backward(d, saved.slice(at, at + r.g.m), HOST_FORMS[r.form].filters(kept[i].Q, r.g, true), r.g);
+        const form = HOST_FORMS[r.form];
+        const step = form.backward(d, saved.slice(at, at + r.g.m), form.filters(kept[i].Q, r.g, true), r.g);
         dR[i] = rotationGrad(step.dF, r, kept[i]);
         d = step.dx;
       }
